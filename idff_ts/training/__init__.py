@@ -1,0 +1,1 @@
+"""Training (Lightning) and the checkpoint format (no Lightning needed to load)."""
