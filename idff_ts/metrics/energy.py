@@ -1,0 +1,249 @@
+"""Energy score (multivariate CRPS) of an ensemble of state vectors, per point.
+
+For members ``X_1..X_M ∈ R^D`` and truth ``y ∈ R^D`` (Gneiting & Raftery 2007, eq. 22 with
+β = 1; Gneiting et al. 2008, Test 17)::
+
+    ES_ecdf = (1/M) Σ_i ‖X_i − y‖ − 1/(2 M²)      Σ_ij ‖X_i − X_j‖
+    ES_fair = (1/M) Σ_i ‖X_i − y‖ − 1/(2 M (M−1)) Σ_ij ‖X_i − X_j‖
+
+with ``‖·‖`` the Euclidean norm over the feature axis. For D = 1 it is exactly the CRPS with
+the same estimator. ``fair`` is unbiased in M (Ferro 2014). For angles
+(``distance="circular"``) each component difference is wrapped,
+``((a − b + P/2) mod P) − P/2``, so ``‖·‖`` is the geodesic distance on the torus.
+
+**Cost.** O(M² · D) time per point (there is no sorting shortcut in more than one dimension);
+pairs are visited once (``i < j``) in a loop over members, vectorised over points, with
+memory O(chunk · M · D).
+
+**NaN policy**: a truth with any NaN component gives NaN; a member with any NaN component is
+missing, and ``nan_policy`` treats missing members as for the CRPS (see
+:mod:`idff_ts.metrics.crps`).
+"""
+
+from __future__ import annotations
+
+from typing import Literal, overload
+
+import numpy as np
+import xarray as xr
+from numpy.typing import ArrayLike
+
+from idff_ts.errors import DataError
+from idff_ts.metrics.crps import (
+    Distance,
+    EnsembleScore,
+    Estimator,
+    NanPolicy,
+    check_member_dim,
+    check_options,
+    count_valid_members,
+)
+from idff_ts.metrics.deterministic import wrapped_difference
+
+_CHUNK_ELEMENTS = 1 << 20
+
+
+def _norm(diff: np.ndarray, circular: bool, period: float) -> np.ndarray:
+    if circular:
+        diff = wrapped_difference(diff, 0.0, period)
+    return np.sqrt(np.einsum("...d,...d->...", diff, diff))
+
+
+def _energy_rows(
+    x: np.ndarray,
+    y: np.ndarray,
+    n_valid: np.ndarray,
+    estimator: str,
+    circular: bool,
+    period: float,
+) -> np.ndarray:
+    """ES of rows ``x`` (N, M, D) against ``y`` (N, D) on members without NaN."""
+    member_ok = ~np.isnan(x).any(axis=-1)
+    x = np.where(member_ok[..., None], x, 0.0)
+    to_truth = np.where(member_ok, _norm(x - y[:, None, :], circular, period), 0.0)
+    pair_half = np.zeros(x.shape[0])
+    for i in range(x.shape[1] - 1):
+        d = _norm(x[:, i + 1 :, :] - x[:, i : i + 1, :], circular, period)
+        both = member_ok[:, i : i + 1] & member_ok[:, i + 1 :]
+        pair_half += np.where(both, d, 0.0).sum(axis=-1)
+    m = n_valid.astype(np.float64)
+    norm = m * m if estimator == "ecdf" else m * (m - 1.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        score = to_truth.sum(axis=-1) / m - pair_half / norm
+    if estimator == "fair":
+        score = np.where(m >= 2, score, np.nan)
+    return np.where(m > 0, score, np.nan)
+
+
+@overload
+def energy_score(
+    forecast: ArrayLike,
+    truth: ArrayLike,
+    *,
+    member_axis: int = ...,
+    feature_axis: int = ...,
+    estimator: Estimator = ...,
+    distance: Distance | None = ...,
+    period: float = ...,
+    nan_policy: NanPolicy = ...,
+    return_count: Literal[False] = ...,
+) -> np.ndarray: ...
+
+
+@overload
+def energy_score(
+    forecast: ArrayLike,
+    truth: ArrayLike,
+    *,
+    member_axis: int = ...,
+    feature_axis: int = ...,
+    estimator: Estimator = ...,
+    distance: Distance | None = ...,
+    period: float = ...,
+    nan_policy: NanPolicy = ...,
+    return_count: Literal[True],
+) -> EnsembleScore: ...
+
+
+def energy_score(
+    forecast: ArrayLike,
+    truth: ArrayLike,
+    *,
+    member_axis: int = -2,
+    feature_axis: int = -1,
+    estimator: Estimator = "ecdf",
+    distance: Distance | None = None,
+    period: float = 360.0,
+    nan_policy: NanPolicy = "propagate",
+    return_count: bool = False,
+) -> np.ndarray | EnsembleScore:
+    """Energy score per point, O(M² · D) (formulas, references, NaN policy: module doc).
+
+    Args:
+        forecast: array with a member axis and a feature axis, e.g. (N, M, D).
+        truth: forecast's shape without the member axis, e.g. (N, D); ``feature_axis`` refers
+            to the forecast, and the truth's feature axis is the same axis with the member
+            axis removed.
+        member_axis, feature_axis: axes of ``forecast`` (distinct).
+        estimator, distance, period, nan_policy, return_count: as
+            :func:`~idff_ts.metrics.crps.crps_ensemble`.
+
+    Returns:
+        float64 array of the truth's shape without its feature axis, or an ``EnsembleScore``
+        (``score``, ``n_members``).
+    """
+    circular = check_options(estimator, nan_policy, distance)
+    x = np.asarray(forecast, dtype=np.float64)
+    y = np.asarray(truth, dtype=np.float64)
+    if x.ndim < 2:
+        raise DataError(f"forecast needs a member and a feature axis; found shape {x.shape}")
+    member_axis %= x.ndim
+    feature_axis %= x.ndim
+    if member_axis == feature_axis:
+        raise DataError(f"member_axis and feature_axis are the same axis ({member_axis})")
+    y_feature_axis = feature_axis - (feature_axis > member_axis)
+    x = np.moveaxis(x, (member_axis, feature_axis), (-2, -1))
+    if y.ndim != x.ndim - 1:
+        raise DataError(
+            f"truth must have the forecast's dims without the member axis ({x.ndim - 1} dims); "
+            f"found shape {y.shape} for forecast shape {np.shape(forecast)}"
+        )
+    y = np.moveaxis(y, y_feature_axis, -1)
+    try:
+        out_shape = np.broadcast_shapes(x.shape[:-2], y.shape[:-1])
+    except ValueError:
+        raise DataError(
+            f"truth shape {y.shape} does not match forecast shape {x.shape} (member and "
+            "feature axes moved last)"
+        ) from None
+    n_members, n_features = x.shape[-2:]
+    if y.shape[-1] != n_features:
+        raise DataError(f"truth has {y.shape[-1]} features, forecast has {n_features}")
+    if estimator == "fair" and n_members < 2:
+        raise DataError(
+            "the fair energy score needs at least 2 members; found M = 1. Use estimator='ecdf'."
+        )
+    x = np.broadcast_to(x, out_shape + (n_members, n_features)).reshape(-1, n_members, n_features)
+    y = np.broadcast_to(y, out_shape + (n_features,)).reshape(-1, n_features)
+    truth_nan = np.isnan(y).any(axis=-1)
+    n_valid = count_valid_members(
+        np.isnan(x).any(axis=-1),
+        truth_nan,
+        nan_policy,
+        min_members=2 if estimator == "fair" else 1,
+        what="energy score",
+    )
+    y = np.where(truth_nan[:, None], 0.0, y)
+    score = np.empty(y.shape[0])
+    rows = max(1, _CHUNK_ELEMENTS // (n_members * n_features))
+    for start in range(0, y.shape[0], rows):
+        sl = slice(start, start + rows)
+        score[sl] = _energy_rows(x[sl], y[sl], n_valid[sl], estimator, circular, period)
+    if nan_policy == "propagate":
+        score[n_valid < n_members] = np.nan
+    score[truth_nan] = np.nan
+    score = score.reshape(out_shape)
+    if return_count:
+        return EnsembleScore(score=score, n_members=n_valid.reshape(out_shape).astype(np.int64))
+    return score
+
+
+def energy_score_xr(
+    forecast: xr.DataArray,
+    truth: xr.DataArray,
+    *,
+    feature_dim: str,
+    member_dim: str = "member",
+    estimator: Estimator = "ecdf",
+    distance: Distance | None = None,
+    period: float = 360.0,
+    nan_policy: NanPolicy = "propagate",
+) -> xr.DataArray:
+    """Energy score per point over named dims: the norm runs over ``feature_dim``.
+
+    Result: the forecast's dims without ``member_dim`` and ``feature_dim``; attrs
+    ``estimator``, ``ensemble_size``, ``n_features``, ``nan_policy``, ``distance``.
+    Cost: O(M² · D) per point.
+    """
+    check_options(estimator, nan_policy, distance)
+    check_member_dim(forecast, truth, member_dim)
+    for name, arr in (("forecast", forecast), ("truth", truth)):
+        if feature_dim not in arr.dims:
+            raise DataError(
+                f"{name} has no feature dimension {feature_dim!r}; found dims {arr.dims}"
+            )
+    try:
+        score = xr.apply_ufunc(
+            energy_score,
+            forecast,
+            truth,
+            input_core_dims=[[member_dim, feature_dim], [feature_dim]],
+            kwargs={
+                "member_axis": -2,
+                "feature_axis": -1,
+                "estimator": estimator,
+                "distance": distance,
+                "period": period,
+                "nan_policy": nan_policy,
+            },
+            dask="parallelized",
+            output_dtypes=[np.float64],
+            join="exact",
+        )
+    except ValueError as err:
+        raise DataError(
+            f"forecast and truth coordinates do not align exactly ({err}); select the same "
+            "points in both before scoring"
+        ) from None
+    score.name = "energy_score"
+    score.attrs = {
+        "long_name": f"energy score ({estimator} estimator)",
+        "estimator": estimator,
+        "ensemble_size": int(forecast.sizes[member_dim]),
+        "n_features": int(forecast.sizes[feature_dim]),
+        "nan_policy": nan_policy,
+        "distance": distance or "absolute",
+    }
+    if distance == "circular":
+        score.attrs["period"] = float(period)
+    return score
