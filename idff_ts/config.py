@@ -23,6 +23,11 @@ class ModelConfig:
     ``state_shape`` is the shape of one state ``y_n`` (``(D,)`` for vectors, ``(C, H, W)`` for
     fields); ``context`` is the number ``L`` of past states the network sees (``L = 1``: only
     ``x0``); ``horizon`` is the number ``K`` of slots the slot embedding knows.
+
+    UNet only (``backbone="unet"``, :mod:`idff_ts.nets.unet`): ``hidden`` is the base channel
+    count, level ``i`` has ``hidden · channel_mult[i]`` channels and ``num_res_blocks`` residual
+    blocks; ``attention`` adds self-attention at the lowest resolution; ``static_channels`` is
+    the number of fixed fields (e.g. a land mask) appended to the context channels.
     """
 
     state_shape: tuple[int, ...] = (3,)
@@ -37,9 +42,21 @@ class ModelConfig:
     loss_weight: str = "inverse"
     loss_weight_eps: float = 0.1
     dropout: float = 0.0
+    channel_mult: tuple[int, ...] = (1, 2, 2)
+    num_res_blocks: int = 1
+    attention: bool = False
+    static_channels: int = 0
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "state_shape", tuple(int(s) for s in self.state_shape))
+        object.__setattr__(self, "channel_mult", tuple(int(m) for m in self.channel_mult))
+        if not self.channel_mult or min(self.channel_mult) < 1:
+            raise ConfigError(f"channel_mult must be positive integers, got {self.channel_mult}")
+        if self.num_res_blocks < 1 or self.static_channels < 0:
+            raise ConfigError(
+                "num_res_blocks must be >= 1 and static_channels >= 0, got "
+                f"{self.num_res_blocks}, {self.static_channels}"
+            )
         if self.sigma <= 0:
             raise ConfigError(f"sigma must be > 0, got {self.sigma}")
         if self.context < 1:
@@ -72,7 +89,16 @@ class SamplerConfig:
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Optimisation settings for :mod:`idff_ts.training`."""
+    """Optimisation settings for :mod:`idff_ts.training`.
+
+    ``grad_clip`` is the max gradient norm (0 disables clipping); the EMA uses decay
+    ``min(ema_decay, (1 + n)/(10 + n))`` after ``n`` steps when ``ema_warmup``. Validation
+    scores ``val_inits`` fixed validation windows with ``val_members`` members and ``val_nfe``
+    calls per slot, ``val_batch_size`` inits at a time, every ``check_val_every_n_epoch``
+    epochs; early stopping waits ``patience`` validations. ``stride`` spaces training window
+    starts; ``deterministic`` is passed to the Lightning Trainer (``"warn"``: deterministic
+    algorithms where they exist, a warning otherwise); ``precision`` likewise.
+    """
 
     max_epochs: int = 20
     batch_size: int = 256
@@ -87,6 +113,29 @@ class TrainConfig:
     seed: int = 0
     num_workers: int = 0
     limit_train_batches: int | float = 1.0
+    ema_warmup: bool = True
+    val_batch_size: int = 64
+    check_val_every_n_epoch: int = 1
+    log_every_n_steps: int = 50
+    stride: int = 1
+    deterministic: bool | str = "warn"
+    precision: str = "32-true"
+
+    def __post_init__(self) -> None:
+        if self.max_epochs < 0 or self.batch_size < 1:
+            raise ConfigError(
+                f"max_epochs must be >= 0 and batch_size >= 1, got {self.max_epochs}, "
+                f"{self.batch_size}"
+            )
+        if not 0.0 <= self.ema_decay < 1.0:
+            raise ConfigError(f"ema_decay must be in [0, 1), got {self.ema_decay}")
+        if self.val_members < 1 or self.val_nfe < 1 or self.val_inits < 1:
+            raise ConfigError(
+                f"val_members, val_nfe and val_inits must be >= 1, got {self.val_members}, "
+                f"{self.val_nfe}, {self.val_inits}"
+            )
+        if self.grad_clip < 0 or self.lr <= 0:
+            raise ConfigError(f"grad_clip must be >= 0 and lr > 0, got {self.grad_clip}, {self.lr}")
 
 
 def to_dict(cfg: Any) -> dict[str, Any]:

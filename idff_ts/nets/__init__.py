@@ -11,6 +11,7 @@ from idff_ts.config import ModelConfig
 from idff_ts.errors import ConfigError
 from idff_ts.nets.base import Backbone, HeadOutput
 from idff_ts.nets.mlp import MLPBackbone
+from idff_ts.nets.unet import UNET_PRESETS, UNetBackbone
 
 
 def _mlp(cfg: ModelConfig) -> Backbone:
@@ -25,7 +26,22 @@ def _mlp(cfg: ModelConfig) -> Backbone:
     )
 
 
-BACKBONES: dict[str, Callable[[ModelConfig], Backbone]] = {"mlp": _mlp}
+def _unet(cfg: ModelConfig) -> Backbone:
+    return UNetBackbone(
+        cfg.state_shape,  # type: ignore[arg-type]
+        context=cfg.context,
+        horizon=cfg.horizon,
+        base_channels=cfg.hidden,
+        channel_mult=cfg.channel_mult,
+        emb_dim=cfg.emb_dim,
+        dropout=cfg.dropout,
+        static_channels=cfg.static_channels,
+        num_res_blocks=cfg.num_res_blocks,
+        attention=cfg.attention,
+    )
+
+
+BACKBONES: dict[str, Callable[[ModelConfig], Backbone]] = {"mlp": _mlp, "unet": _unet}
 
 
 def build_backbone(cfg: ModelConfig) -> Backbone:
@@ -39,4 +55,12 @@ def build_backbone(cfg: ModelConfig) -> Backbone:
     return factory(cfg)
 
 
-__all__ = ["BACKBONES", "Backbone", "HeadOutput", "MLPBackbone", "build_backbone"]
+__all__ = [
+    "BACKBONES",
+    "UNET_PRESETS",
+    "Backbone",
+    "HeadOutput",
+    "MLPBackbone",
+    "UNetBackbone",
+    "build_backbone",
+]

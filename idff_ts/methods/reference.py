@@ -1,0 +1,76 @@
+"""Reference forecasts every score is compared with: persistence and climatology.
+
+Both are returned in the layout of a model forecast (``template``: dims ``init, lead, member``
+plus the state/space dims, coordinates ``valid_time`` etc.), so :func:`idff_ts.evaluate`
+scores them exactly like a model.
+
+- **persistence**: every lead equals the state at the init time (one member; its CRPS is the
+  absolute error).
+- **climatology**: ``M`` states drawn at random from the training data, pooled over time and
+  series, the same distribution for every init and lead (for vector states; the day-of-year
+  climatology of SST lives with the SST task).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+from idff_ts.errors import DataError
+
+
+def _forecast_var(template: xr.Dataset, var: str | None) -> str:
+    if var is not None:
+        return var
+    names = [str(v) for v in template.data_vars]
+    if len(names) != 1:
+        raise DataError(f"template has variables {names}; pass var=")
+    return names[0]
+
+
+def persistence_like(
+    template: xr.Dataset, data: xr.DataArray, var: str | None = None, time_dim: str = "time"
+) -> xr.Dataset:
+    """Persistence forecast shaped like ``template`` (one member): ``ŷ_{n+k} = y_n``."""
+    name = _forecast_var(template, var)
+    tmpl = template[name].isel(member=[0])
+    try:
+        at_init = data.sel({time_dim: template["init"].values}).rename({time_dim: "init"})
+    except KeyError as exc:
+        raise DataError(f"persistence needs the data at every init time: {exc}") from None
+    at_init = at_init.assign_coords(init=template["init"].values)
+    values = at_init.broadcast_like(tmpl).transpose(*tmpl.dims)
+    out = tmpl.copy(data=values.values.astype(tmpl.dtype))
+    ds = out.to_dataset(name=name)
+    ds.attrs = {**template.attrs, "title": f"persistence forecast of {name}", "method": "persistence"}
+    return ds
+
+
+def climatology_like(
+    template: xr.Dataset,
+    train: xr.DataArray,
+    members: int,
+    seed: int = 0,
+    var: str | None = None,
+    time_dim: str = "time",
+) -> xr.Dataset:
+    """Climatological ensemble shaped like ``template`` with ``members`` training states."""
+    name = _forecast_var(template, var)
+    tmpl = template[name]
+    series = [d for d in train.dims if d == time_dim or d not in tmpl.dims or d == "trajectory"]
+    state_dims = [d for d in train.dims if d not in series]
+    pooled = train.stack(sample=series).transpose("sample", *state_dims)
+    rng = np.random.default_rng(seed)
+    idx = rng.choice(pooled.sizes["sample"], size=members, replace=pooled.sizes["sample"] < members)
+    extra = [c for c in pooled.coords if c not in state_dims]
+    draws = pooled.isel(sample=idx).drop_vars(extra, errors="ignore")
+    draws = draws.rename({"sample": "member"}).assign_coords(member=np.arange(members))
+    shape_like = tmpl.isel(member=0, drop=True).expand_dims(member=np.arange(members))
+    values = draws.broadcast_like(shape_like).transpose(*shape_like.dims)
+    out = shape_like.copy(data=values.values.astype(tmpl.dtype)).transpose(*tmpl.dims)
+    ds = out.to_dataset(name=name)
+    ds.attrs = {
+        **template.attrs, "title": f"climatology forecast of {name}", "method": "climatology",
+        "ensemble_size": members, "seed": seed,
+    }
+    return ds
