@@ -18,7 +18,6 @@ import time
 from pathlib import Path
 
 import numpy as np
-
 from _provenance import RESULTS, provenance
 
 NFES = (1, 2, 3, 5, 10, 20, 50)

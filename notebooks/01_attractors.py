@@ -47,7 +47,7 @@ model = idff_ts.fit(
     model=task.model_config(**({"hidden": 64, "depth": 2} if QUICK else {})),
     train=task.train_config(seed=0, **overrides), progress=False,
 )
-model.cfg
+print(model.cfg)
 
 # %% [markdown]
 # ## Forecast with the accessor
