@@ -6,6 +6,11 @@
     idff-ts forecast --checkpoint runs/lorenz63/model.pt -o forecast.nc
     idff-ts evaluate forecast.nc -o metrics.csv
 
+    idff-ts forecast --days 7 --members 20            # bundled SST demo (synthetic demo data)
+    idff-ts forecast --data 'sst.day.mean.*.nc' --checkpoint runs/sst/model.pt --box 84,85
+    idff-ts train    --task sst-demo -o runs/sst-demo
+    idff-ts train    --task sst --data 'sst.day.mean.*.nc' -o runs/sst
+
     idff-ts train    --data obs.nc --var x --context 1 --horizon 7 -o runs/obs
     idff-ts forecast --checkpoint runs/obs/model.pt --data obs.nc --var x --init all -o fc.nc
     idff-ts evaluate fc.nc --truth obs.nc --var x -o metrics.csv
@@ -21,6 +26,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import os
 import shlex
 import sys
 import time
@@ -214,13 +220,49 @@ def train(
     depth: int | None = typer.Option(None, "--depth", min=1, hidden=True),
     val_inits: int | None = typer.Option(None, "--val-inits", min=1, hidden=True),
     val_members: int | None = typer.Option(None, "--val-members", min=1, hidden=True),
+    box: str | None = typer.Option(
+        None, "--box", help="SST tasks: boxes, e.g. 84,85 or 84-89,108-112 (default: the task's)."
+    ),
+    train_period: str | None = typer.Option(
+        None, "--train-period", help="SST tasks: training years, e.g. 1982..2018."
+    ),
+    val_period: str | None = typer.Option(
+        None, "--val-period", help="SST tasks: validation years, e.g. 2019..2019."
+    ),
+    resume: bool = typer.Option(
+        False, "--resume", help="Continue the run in OUTPUT from its last.ckpt."
+    ),
 ) -> None:
-    """Train a model on a built-in task or on your own series; writes OUTPUT/model.pt."""
-    _task_or_data(task, data)
-    if task is None and data is None:
-        raise UsageError("nothing to train on: pass --task lorenz63|rossler or --data FILE --var NAME")
+    """Train a model on a built-in task or on your own series; writes OUTPUT/model.pt.
+
+    SST: ``--task sst-demo`` (bundled synthetic demo archive) or ``--task sst --data FILES``
+    (your OISST archive, either layout); validation CRPS with 20 members picks the checkpoint.
+    """
+    from idff_ts.sst.tasks import SSTTileTask, resolve_name
     from idff_ts.tasks import get_task
 
+    sst_task = get_task(resolve_name(task)) if task is not None else None
+    if isinstance(sst_task, SSTTileTask):
+        if val_data is not None or var not in (None, "sst") or context or horizon:
+            raise UsageError(
+                "SST tasks take --data (the archive), --box, --train-period, --val-period; "
+                "not --val-data, --var, --context or --horizon (the protocol fixes them)"
+            )
+        _train_sst(
+            sst_task, data, box, train_period, val_period, epochs, seed, device, output, config,
+            quiet, resume, {"limit_train_batches": max_batches, "batch_size": batch_size,
+                            "val_inits": val_inits, "val_members": val_members},
+            {"hidden": hidden},
+        )
+        return
+    if box is not None or train_period is not None or val_period is not None:
+        raise UsageError("--box, --train-period and --val-period go with an SST task (--task sst)")
+    _task_or_data(task, data)
+    if task is None and data is None:
+        raise UsageError(
+            "nothing to train on: pass --task lorenz63|rossler|sst-demo|sst-wa4 or --data FILE "
+            "--var NAME"
+        )
     file_cfg = _read_config_file(config)
     task_obj = get_task(task) if task is not None else None
     if task_obj is not None:
@@ -250,14 +292,8 @@ def train(
 
     train_cfg = from_dict(TrainConfig, train_fields)
     out_dir = output or Path("runs") / name
-    if out_dir.exists() and not out_dir.is_dir():
-        raise DataError(f"--output {str(out_dir)!r} is a file; expected a folder for the checkpoint")
-    accelerator = {"auto": "auto", "cpu": "cpu", "cuda": "gpu"}[device.value]
-    if device is Device.cuda:
-        import torch
-
-        if not torch.cuda.is_available():
-            raise ConfigError("--device cuda requested but no CUDA GPU is available; use cpu or auto")
+    resume_from = _resume_path(out_dir, resume)
+    accelerator = _accelerator(device)
 
     from idff_ts.training.checkpoint import read_config, save_checkpoint
     from idff_ts.training.fit import fit
@@ -266,7 +302,7 @@ def train(
     model_obj = fit(
         train_da, val=val_da, context=int(L), horizon=int(K), model=model, train=train_cfg,
         out_dir=out_dir, progress=_show_progress(quiet), accelerator=accelerator,
-        devices=1 if accelerator != "auto" else "auto",
+        devices=1 if accelerator != "auto" else "auto", resume_from=resume_from,
     )
     wall = time.perf_counter() - start
     ckpt = out_dir / "model.pt"
@@ -283,6 +319,33 @@ def train(
     log.info("trained in %.1fs; checkpoint %s (sha256 %s)", wall, ckpt, digest)
     if quiet:
         return
+    src = f"--task {name}" if task_obj else f"--data {shlex.quote(str(data))} --var {train_da.name}"
+    _train_summary(name, ckpt, digest, extra, f"{L} / {K}", wall, src)
+
+
+def _resume_path(out_dir: Path, resume: bool) -> Path | None:
+    if out_dir.exists() and not out_dir.is_dir():
+        raise DataError(f"--output {str(out_dir)!r} is a file; expected a folder for the checkpoint")
+    if not resume:
+        return None
+    last = out_dir / "last.ckpt"
+    if not last.is_file():
+        raise UsageError(f"--resume: no {str(last)!r} to continue from; run without --resume first")
+    return last
+
+
+def _accelerator(device: Device) -> str:
+    if device is Device.cuda:
+        import torch
+
+        if not torch.cuda.is_available():
+            raise ConfigError("--device cuda requested but no CUDA GPU is available; use cpu or auto")
+    return {"auto": "auto", "cpu": "cpu", "cuda": "gpu"}[device.value]
+
+
+def _train_summary(
+    name: str, ckpt: Path, digest: str, extra: dict[str, Any], window: str, wall: float, src: str
+) -> None:
     from rich.table import Table
 
     table = Table(title=f"idff-ts train: {name}", show_header=False)
@@ -291,12 +354,82 @@ def train(
     best = extra.get("best_val_crps")
     table.add_row("best val CRPS", "n/a" if best is None else f"{best:.4f} (standardised units)")
     table.add_row("epochs / steps", f"{extra.get('epochs', '?')} / {extra.get('global_step', '?')}")
-    table.add_row("context / horizon", f"{L} / {K}")
+    table.add_row("context / horizon", window)
     table.add_row("wall time", f"{wall:.1f} s")
     con = _console()
     con.print(table)
-    src = f"--task {name}" if task_obj else f"--data {shlex.quote(str(data))} --var {train_da.name}"
     con.print(f"next: idff-ts forecast --checkpoint {ckpt} {src} -o forecast.nc", soft_wrap=True)
+
+
+def _parse_box_option(box: str | None) -> tuple[int, ...] | None:
+    if box is None:
+        return None
+    from idff_ts.data.dyffusion import parse_boxes
+
+    boxes = parse_boxes(box)
+    if isinstance(boxes, str):
+        raise UsageError("--box ocean is for `idff-ts data prepare`; give box indices, e.g. 84,85")
+    return boxes
+
+
+def _train_sst(
+    task_obj: Any, data: str | None, box: str | None, train_period: str | None,
+    val_period: str | None, epochs: int | None, seed: int, device: Device, output: Path | None,
+    config: Path | None, quiet: bool, resume: bool, train_over: dict[str, Any],
+    model_over: dict[str, Any],
+) -> None:
+    """``idff-ts train`` for an SST tile task (see :mod:`idff_ts.sst.train`)."""
+    from idff_ts.config import TrainConfig, from_dict
+    from idff_ts.data.dyffusion import parse_period
+    from idff_ts.sst.train import fit_sst, with_protocol
+    from idff_ts.training.checkpoint import read_config, save_checkpoint
+
+    file_cfg = _read_config_file(config)
+    if file_cfg.get("context") or file_cfg.get("horizon"):
+        raise ConfigError("SST tasks fix context and horizon (1 input day, 7 leads); drop them")
+    protocol = with_protocol(
+        task_obj.protocol, boxes=_parse_box_option(box),
+        train=parse_period(train_period) if train_period else None,
+        val=parse_period(val_period) if val_period else None,
+    )
+    model = {**task_obj.model, **file_cfg.get("model", {})}
+    model.update({k: v for k, v in model_over.items() if v is not None})
+    fields = {**task_obj.train, **file_cfg.get("train", {})}
+    fields.update({k: v for k, v in train_over.items() if v is not None})
+    if epochs is not None:
+        fields["max_epochs"] = epochs
+    fields["seed"] = seed
+    train_cfg = from_dict(TrainConfig, fields)
+    out_dir = output or Path("runs") / task_obj.name
+    resume_from = _resume_path(out_dir, resume)
+    accelerator = _accelerator(device)
+    source: Any = data if data is not None else None
+    if source is None and task_obj.archive is None:
+        raise UsageError(
+            f"task {task_obj.name} needs your OISST archive: pass --data FILES|GLOB|FOLDER "
+            "(download it with `idff-ts data download`)"
+        )
+    start = time.perf_counter()
+    if source is None:
+        source = task_obj.archive()
+    label = task_obj.data_label if data is None else None
+    model_obj = fit_sst(
+        source, protocol=protocol, model=model, train=train_cfg, out_dir=out_dir,
+        resume_from=resume_from, progress=_show_progress(quiet), task=task_obj.name,
+        data_label=label, accelerator=accelerator,
+        devices=1 if accelerator != "auto" else "auto",
+    )
+    wall = time.perf_counter() - start
+    ckpt = out_dir / "model.pt"
+    extra = read_config(ckpt).get("extra", {})
+    extra["cli"] = {"command": _command_line(), "data": str(data or "task archive"),
+                    "wall_time_s": wall}
+    digest = save_checkpoint(ckpt, model_obj, extra=extra)
+    log.info("trained in %.1fs; checkpoint %s (sha256 %s)", wall, ckpt, digest)
+    if quiet:
+        return
+    src = "" if data is None else f"--data {shlex.quote(str(data))}"
+    _train_summary(task_obj.name, ckpt, digest, extra, "1 day / 7 days", wall, src)
 
 
 # -------------------------------------------------------------------------------- forecast
@@ -400,21 +533,52 @@ def forecast_cmd(
     ),
     chunk_members: int | None = typer.Option(None, "--chunk-members", min=1, hidden=True),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
+    box: str | None = typer.Option(
+        None, "--box", help="SST: boxes to forecast, e.g. 84,85 (default: the checkpoint's)."
+    ),
 ) -> None:
-    """Ensemble forecast from a trained model; writes a CF-annotated netCDF or Zarr file."""
+    """Ensemble forecast from a trained model; writes a CF-annotated netCDF or Zarr file.
+
+    With no --checkpoint and no --data (or OISST files as --data), forecasts SST with the
+    bundled demo model, trained on synthetic demo data, and saves a quick-look PNG beside the
+    output.
+    """
     from idff_ts.io import history_line, output_format, write_dataset
 
     output_format(output)  # refuse a bad suffix before any work
-    if checkpoint is None:
-        raise UsageError(
-            f"no model given: pass --checkpoint PATH/model.pt (train one with: {TRAIN_HINT})"
-        )
     _task_or_data(task, data)
+    demo = False
+    if checkpoint is None:
+        from idff_ts.sst.tiles import is_oisst_source
+
+        if task is None and (data is None or is_oisst_source(data)):
+            from idff_ts.sst.demo import DEMO_WARNING, demo_checkpoint
+
+            log.warning(DEMO_WARNING)
+            checkpoint, demo = demo_checkpoint(), True
+        else:
+            raise UsageError(
+                f"no model given: pass --checkpoint PATH/model.pt (train one with: {TRAIN_HINT})"
+            )
     from idff_ts.forecast import forecast
+    from idff_ts.sst.forecast import is_sst_model
     from idff_ts.tasks import get_task, hindcast_inits
     from idff_ts.training.checkpoint import load_checkpoint
 
     model = load_checkpoint(_resolve_checkpoint(checkpoint))
+    if is_sst_model(model):
+        if task is not None:
+            raise UsageError(
+                "an SST checkpoint forecasts OISST files: pass --data FILES|GLOB (or nothing, "
+                "for the bundled demo archive), not --task"
+            )
+        _forecast_sst(
+            model, checkpoint, demo, data, var, horizon, days, members, nfe, gamma1, gamma2,
+            init, stride, seed, device, output, chunk_members, quiet, box,
+        )
+        return
+    if box is not None:
+        raise UsageError("--box applies to SST tile checkpoints only")
     task = task or (None if data is not None else model.data_info.get("task"))
     inits = _parse_inits(init)
     task_obj = get_task(task) if task is not None else None
@@ -466,6 +630,88 @@ def forecast_cmd(
         f"{ds.sizes['member']} members; NFE {ds.attrs['nfe_counted']} per slot, "
         f"{ds.attrs['wall_time_s']:.2f} s)", soft_wrap=True,
     )
+
+
+def _forecast_sst(
+    model: Any, checkpoint: Path, demo: bool, data: str | None, var: str | None,
+    horizon: int | None, days: float | None, members: int, nfe: int | None,
+    gamma1: float | None, gamma2: float | None, init: list[str] | None, stride: int | None,
+    seed: int, device: Device, output: Path, chunk_members: int | None, quiet: bool,
+    box: str | None,
+) -> None:
+    """``idff-ts forecast`` for an SST tile checkpoint (see :mod:`idff_ts.sst.forecast`)."""
+    import numpy as np
+
+    from idff_ts.forecast import forecast
+    from idff_ts.io import history_line, write_dataset
+    from idff_ts.sst.demo import demo_archive_files
+    from idff_ts.sst.quicklook import quicklook_png, summary_table
+    from idff_ts.sst.tiles import open_sst_source
+    from idff_ts.sst.train import sst_info
+
+    info = sst_info(model) or {}
+    if data is None:
+        if not info.get("synthetic"):
+            raise UsageError(
+                "this SST checkpoint was trained on real OISST: pass the input files with "
+                "--data FILES|GLOB|FOLDER (either layout)"
+            )
+        files: Any = demo_archive_files()
+        source = "bundled synthetic demo archive (idff_ts/assets/sst_demo), SYNTHETIC DEMO DATA"
+    else:
+        files, source = data, data
+    da = open_sst_source(files, var=var or str(info.get("var", "sst")))
+    inits = _parse_inits(init)
+    if len(inits) > 1 and any(v in ("all", "last") for v in inits):
+        raise UsageError("--init all/last cannot be combined with other init times")
+    init_values: Any
+    if not inits or inits == ["last"]:
+        init_values = None
+    elif inits == ["all"]:
+        times = da["time"].values
+        ctx = int(model.cfg.context)
+        init_values = list(times[ctx - 1 :: stride or 1])
+    else:
+        init_values = inits
+    ds = forecast(
+        da, model, days=days, horizon=horizon, members=members, seed=seed, init=init_values,
+        boxes=_parse_box_option(box), nfe=nfe, gamma1=gamma1, gamma2=gamma2,
+        device=device.value, chunk_members=chunk_members, progress=_show_progress(quiet),
+    )
+    ds.attrs["history"] = f"{history_line(_command_line())}\n{ds.attrs['history']}"
+    ds.attrs["input_data"] = str(source)
+    ds.attrs["checkpoint"] = "bundled demo checkpoint" if demo else str(checkpoint)
+    write_dataset(ds, output)
+    png = quicklook_png(ds, output.with_suffix(".png"))
+    if quiet:
+        return
+    from rich.table import Table
+
+    table = summary_table(ds)
+    note = " — SYNTHETIC DEMO DATA" if info.get("synthetic") else ""
+    inits_txt = ", ".join(f"{np.datetime_as_string(t, unit='D')}" for t in ds["init"].values[:3])
+    rich_table = Table(
+        title=f"IDFF SST forecast{note}\ninit {inits_txt}{' …' if ds.sizes['init'] > 3 else ''},"
+        f" boxes {', '.join(map(str, ds['box'].values))}, {ds.sizes['member']} members",
+        caption="mean and spread over ocean pixels of all boxes; spread = ensemble std",
+    )
+    for col in ("lead", "mean (°C)", "spread (°C)", "anomaly spread"):
+        rich_table.add_column(col, justify="right")
+    for lead, row in table.iterrows():
+        rich_table.add_row(str(lead), f"{row['mean_degC']:.2f}", f"{row['spread_degC']:.3f}",
+                           f"{row['anomaly_spread']:.3f}")
+    con = _console()
+    con.print(rich_table)
+    con.print(
+        f"wrote {output} and {png} ({ds.sizes['init']} init(s) × {ds.sizes['box']} box(es) × "
+        f"{ds.sizes['lead']} leads × {ds.sizes['member']} members; NFE "
+        f"{ds.attrs['nfe_counted']} per slot, {ds.attrs['wall_time_s']:.1f} s sampling)",
+        soft_wrap=True,
+    )
+    if info.get("synthetic"):
+        con.print("note: model and input are synthetic demo data, not NOAA OISST; use --data "
+                  "with real OISST files and --checkpoint with a model trained on them.",
+                  soft_wrap=True)
 
 
 # -------------------------------------------------------------------------------- evaluate
@@ -587,8 +833,17 @@ def evaluate_cmd(
         con.print(f"wrote {output}")
 
 
+from idff_ts.cli_data import data_app  # noqa: E402
+
+app.add_typer(data_app, name="data")
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point ``idff-ts`` (see the module doc)."""
+    # Idle OpenMP threads sleep instead of spinning: on a shared CPU, spinning threads of a
+    # busy machine made the demo forecast 5-7x slower (benchmarks/sst_forecast_perf.py).
+    # Set before torch is imported (lazily, by the commands); a user's own value wins.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     command = typer.main.get_command(app)
     command.main(args=argv, prog_name="idff-ts")
 

@@ -326,8 +326,18 @@ def forecast(
     progress: bool | Callable[[], None] = False,
     time_dim: str = "time",
     series_dim: str | None = None,
+    boxes: Sequence[int] | None = None,
 ) -> xr.Dataset:
     """Ensemble forecast of ``data`` from one or more initialisation times.
+
+    **SST tiles.** When the model is an SST tile model (trained by
+    :func:`idff_ts.sst.train.fit_sst`; its ``data_info`` says so), the call is routed to
+    :func:`idff_ts.sst.forecast.forecast_sst`: ``data`` is OISST (either file layout, e.g.
+    ``xr.open_dataset("sst.day.mean.2020.nc")``), ``init`` defaults to the latest day, ``boxes``
+    picks some of the model's boxes, and the result has variables ``sst`` (°C) and
+    ``sst_anomaly`` over ``(init, box, lead, member, y, x)``. With no ``model``/``checkpoint``
+    and OISST-like data, the bundled demo checkpoint (trained on synthetic demo data) is used,
+    with a warning.
 
     Args:
         data: a ``DataArray`` with a ``time`` dim (plus optional state dims, e.g. ``variable``
@@ -356,6 +366,7 @@ def forecast(
         time_dim: name of the time dim.
         series_dim: a dim of independent series forecast side by side (default: the model's
             training series dim, or ``trajectory``, when the data has it).
+        boxes: SST tile models only: a subset of the model's DYffusion boxes.
 
     Returns:
         A Dataset holding one variable named like the input, dims
@@ -378,7 +389,25 @@ def forecast(
     from idff_ts.data.series import as_series_array
     from idff_ts.io import missing_time_message, provenance_attrs
 
+    if model is None and checkpoint is None:
+        from idff_ts.sst.tiles import looks_like_oisst
+
+        if looks_like_oisst(data, var):
+            from idff_ts.sst.demo import DEMO_WARNING, demo_checkpoint
+
+            log.warning(DEMO_WARNING)
+            checkpoint = demo_checkpoint()
     fc = resolve_model(model, checkpoint)
+    from idff_ts.sst.forecast import forecast_sst, is_sst_model
+
+    if is_sst_model(fc):
+        return forecast_sst(
+            data, fc, days=days, horizon=horizon, members=members, seed=seed, init=init,
+            var=var, boxes=boxes, nfe=nfe, gamma1=gamma1, gamma2=gamma2, device=device,
+            chunk_members=chunk_members, progress=progress,
+        )
+    if boxes is not None:
+        raise ConfigError("boxes= applies to SST tile models only; this model is not one")
     info = dict(fc.data_info or {})
     da = _select_dataarray(data, var, info)
     if time_dim not in da.dims:

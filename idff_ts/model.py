@@ -30,6 +30,9 @@ class Forecaster:
         sampler: default sampler settings (chosen on validation data).
         data_info: JSON-safe description of the data (dims, coords, units, time step, task).
         sha256: hash of the checkpoint file it was loaded from (None if never saved).
+        assets: named numeric arrays the model needs at inference besides its weights (e.g.
+            the SST day-of-year climatology of :mod:`idff_ts.sst`); saved as plain tensors in
+            the checkpoint (empty for most models).
     """
 
     method: Method
@@ -38,6 +41,7 @@ class Forecaster:
     sampler: SamplerConfig = field(default_factory=SamplerConfig)
     data_info: dict[str, Any] = field(default_factory=dict)
     sha256: str | None = None
+    assets: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def cfg(self) -> ModelConfig:

@@ -200,3 +200,6 @@ __all__ = [
     "hindcast_inits",
     "register_task",
 ]
+
+# The SST tasks (sst-demo, sst-etp, sst-wa4) register themselves on import.
+from idff_ts.sst import tasks as _sst_tasks  # noqa: E402,F401

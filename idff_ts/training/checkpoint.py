@@ -1,8 +1,11 @@
 """Checkpoint format: ``state_dict`` + JSON config + sha256 (architecture.md §3).
 
 A checkpoint is one file written by ``torch.save`` holding only tensors and one JSON string
-(primitives), so ``torch.load(..., weights_only=True)`` reads it and a checkpoint can never run
-code. A sidecar ``<file>.sha256`` holds the file's hash, checked on load. Writes are atomic.
+(primitives): ``{"state_dict": {name: tensor}, "config_json": str}`` plus, for models that
+carry inference-time arrays (:attr:`Forecaster.assets`, e.g. an SST climatology), an optional
+``"assets": {name: tensor}`` (absent in older files, which load unchanged). So
+``torch.load(..., weights_only=True)`` reads it and a checkpoint can never run code. A sidecar
+``<file>.sha256`` holds the file's hash, checked on load. Writes are atomic.
 """
 
 from __future__ import annotations
@@ -47,7 +50,11 @@ def save_checkpoint(path: str | Path, forecaster: Forecaster, extra: dict[str, A
         "extra": extra or {},
     }
     state = {k: v.detach().cpu().contiguous() for k, v in forecaster.method.state_dict().items()}
-    payload = {"state_dict": state, "config_json": json.dumps(config)}
+    payload: dict[str, Any] = {"state_dict": state, "config_json": json.dumps(config)}
+    if forecaster.assets:
+        payload["assets"] = {
+            str(k): torch.from_numpy(np.ascontiguousarray(v)) for k, v in forecaster.assets.items()
+        }
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     try:
@@ -112,6 +119,7 @@ def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") 
         sampler=from_dict(SamplerConfig, config["sampler"]),
         data_info=config.get("data_info", {}),
         sha256=digest,
+        assets={str(k): v.numpy() for k, v in (payload.get("assets") or {}).items()},
     )
 
 

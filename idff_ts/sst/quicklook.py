@@ -1,0 +1,136 @@
+"""What a person looks at first: a per-lead table and a quick-look PNG of one tile.
+
+- :func:`summary_table`: per lead, the ensemble mean SST and the ensemble spread (°C), and the
+  spread of the standardised anomaly, averaged over ocean pixels, boxes and inits. The spread
+  is ``sqrt(mean over points of the member variance (ddof 1))`` — the square root after the
+  mean, as in the spread-skill ratio.
+- :func:`quicklook_png`: for one tile and one init, a grid of maps with one column per lead
+  and four rows — ensemble mean, ensemble spread, member 0, member 1 — drawn with the tile's
+  lat/lon extent, land masked (grey); the title says "synthetic demo data" when it is.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+
+def _spread(da: xr.DataArray, dims: list[str]) -> xr.DataArray:
+    if da.sizes["member"] < 2:
+        return xr.zeros_like(da.isel(member=0)).mean(dims)
+    return np.sqrt(da.var("member", ddof=1).mean(dims))
+
+
+def summary_table(ds: xr.Dataset) -> pd.DataFrame:
+    """Per-lead ``mean_degC``, ``spread_degC``, ``anomaly_spread`` (module docstring)."""
+    dims = [d for d in ds["sst"].dims if d not in ("lead", "member")]
+    mean = ds["sst"].mean("member").mean(dims)
+    spread = _spread(ds["sst"], dims)
+    spread_z = _spread(ds["sst_anomaly"], dims)
+    index = [f"{int(v / np.timedelta64(1, 'D'))} d" for v in ds["lead"].values]
+    return pd.DataFrame(
+        {"mean_degC": mean.values, "spread_degC": spread.values,
+         "anomaly_spread": spread_z.values},
+        index=pd.Index(index, name="lead"),
+    )
+
+
+def _lon_label(lon: float) -> str:
+    lon = float(lon) % 360.0
+    return f"{lon:.0f}°E" if lon <= 180 else f"{360 - lon:.0f}°W"
+
+
+def _lat_label(lat: float) -> str:
+    return f"{abs(lat):.0f}°{'N' if lat >= 0 else 'S'}"
+
+
+def quicklook_png(
+    ds: xr.Dataset, path: str | os.PathLike[str], *, box: int | None = None, init: Any = None,
+    dpi: int = 80,
+) -> Path:
+    """Write the quick-look PNG (module docstring) atomically; returns its path."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    path = Path(path)
+    b = int(ds["box"].values[0]) if box is None else int(box)
+    sub = ds.sel(box=b)
+    sub = sub.isel(init=-1) if init is None else sub.sel(init=np.datetime64(pd.Timestamp(init)))
+    lat, lon = sub["lat"].values, sub["lon"].values
+    half = 0.125
+    extent = (lon.min() - half, lon.max() + half, lat.min() - half, lat.max() + half)
+    sst = sub["sst"]
+    mean = sst.mean("member").values
+    spread = sst.std("member", ddof=1).values if sst.sizes["member"] > 1 else 0 * mean
+    n_mem = min(2, sst.sizes["member"])
+    rows = [("ensemble mean (°C)", mean), ("ensemble spread (°C)", spread)]
+    rows += [(f"member {m} (°C)", sst.isel(member=m).values) for m in range(n_mem)]
+    n_lead = sst.sizes["lead"]
+    vmin, vmax = np.nanpercentile(np.stack([mean] + [r[1] for r in rows[2:]]), [1, 99])
+    smax = float(np.nanmax(spread)) if np.isfinite(spread).any() else 1.0
+    cmap = matplotlib.colormaps["RdYlBu_r"].copy()
+    cmap.set_bad("0.6")
+    cmap_s = matplotlib.colormaps["viridis"].copy()
+    cmap_s.set_bad("0.6")
+    fig, axes = plt.subplots(
+        len(rows), n_lead, figsize=(1.9 * n_lead + 1.2, 1.9 * len(rows) + 0.9),
+        squeeze=False, sharex=True, sharey=True, constrained_layout=True,
+    )
+    images = []
+    for r, (label, values) in enumerate(rows):
+        for k in range(n_lead):
+            ax = axes[r, k]
+            is_spread = r == 1
+            im = ax.imshow(
+                np.ma.masked_invalid(values[k]), origin="lower", extent=extent,
+                cmap=cmap_s if is_spread else cmap,
+                vmin=0.0 if is_spread else vmin, vmax=smax if is_spread else vmax,
+                interpolation="nearest", aspect="equal",
+            )
+            if r == 0:
+                days = int(sst["lead"].values[k] / np.timedelta64(1, "D"))
+                ax.set_title(f"+{days} d", fontsize=9)
+            if k == 0:
+                ax.set_ylabel(label, fontsize=8)
+            ax.tick_params(labelsize=6)
+        images.append(im)
+    ticks_x = [extent[0] + 0.5 * (extent[1] - extent[0])]
+    for ax in axes[-1]:
+        ax.set_xticks(ticks_x, [_lon_label(t) for t in ticks_x])
+    for ax in axes[:, 0]:
+        ticks_y = [extent[2], extent[3]]
+        ax.set_yticks(ticks_y, [_lat_label(t) for t in ticks_y])
+    fig.colorbar(images[0], ax=[axes[0, -1]] + [axes[r, -1] for r in range(2, len(rows))],
+                 shrink=0.8, label="SST (°C)")
+    fig.colorbar(images[1], ax=axes[1, -1], shrink=0.8, label="spread (°C)")
+    init_day = pd.Timestamp(sub["init"].values)
+    synthetic = bool(ds.attrs.get("synthetic_demo", 0))
+    title = (
+        f"IDFF SST forecast, box {b} ({_lat_label(extent[2])}–{_lat_label(extent[3])}, "
+        f"{_lon_label(extent[0])}–{_lon_label(extent[1])}), init {init_day:%Y-%m-%d}, "
+        f"{sst.sizes['member']} members"
+    )
+    if synthetic:
+        title += "\nSYNTHETIC DEMO DATA (not NOAA OISST)"
+    fig.suptitle(title, fontsize=10, color="darkred" if synthetic else "black")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}.png")
+    try:
+        fig.savefig(tmp, dpi=dpi)
+        os.replace(tmp, path)
+    finally:
+        plt.close(fig)
+        if tmp.exists():
+            tmp.unlink()
+    return path
+
+
+__all__ = ["quicklook_png", "summary_table"]

@@ -1,0 +1,244 @@
+"""Train an IDFF UNet on DYffusion SST tiles; the climatology travels inside the checkpoint.
+
+Steps of :func:`fit_sst` (nothing is written before the inputs have been checked):
+
+1. **Tiles.** The archive (files of any layout, a prepared store or an xarray object; see
+   :mod:`idff_ts.sst.tiles`) is cut into the protocol's boxes ``sst(time, box, y, x)`` (°C).
+2. **Standardisation fitted on the training years only**: a per-pixel harmonic day-of-year
+   climatology (:class:`~idff_ts.sst.climatology.HarmonicClimatology`) of the training period;
+   train and validation tiles become ``z = (x − μ_H) / σ_H``, land set to 0 (DYffusion's way).
+3. **Model**: :func:`idff_ts.fit` with ``series_dim="box"`` (each box is a series; windows never
+   straddle boxes), ``context = L``, ``horizon = K``, a UNet (preset ``"demo"`` unless
+   ``model`` says otherwise) and the ocean mask in the loss. ``fit`` takes one mask for all
+   series, so the loss counts a pixel where it is ocean in *every* box (land and coast of any
+   box excluded: < 5 % of the pixels by the ≥ 95 % ocean rule); inputs keep their values
+   everywhere except on each box's own land, which is 0. Validation CRPS with
+   ``protocol.val_members`` members selects the checkpoint; resumable via ``resume_from``.
+4. **Checkpoint**: the returned :class:`~idff_ts.model.Forecaster` carries, in ``assets``, the
+   climatology coefficients, the per-box ocean mask and pixel coordinates, and in
+   ``data_info["sst"]`` the boxes, tile size, protocol and provenance, so that inference needs
+   nothing but the checkpoint and the input day(s). With ``out_dir`` it is written to
+   ``out_dir/model.pt`` (+ ``.sha256``).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from idff_ts.config import ModelConfig, SamplerConfig, TrainConfig, from_dict
+from idff_ts.data.dyffusion import BOX_SIZE, day_range
+from idff_ts.errors import ConfigError, DataError
+from idff_ts.sst.climatology import N_HARMONICS, HarmonicClimatology
+from idff_ts.sst.protocol import DYFFUSION, SSTProtocol
+from idff_ts.sst.tiles import as_tiles, ocean_fraction_warning, open_sst_source
+
+log = logging.getLogger(__name__)
+
+#: ``data_info["sst"]["kind"]`` of models trained here (how forecasts recognise them).
+SST_KIND = "oisst_tiles"
+ANOMALY_NAME = "sst_anomaly"
+
+
+def is_synthetic(da: xr.DataArray) -> bool:
+    """Whether the SST carries the synthetic generator's marks (title/dataset attributes)."""
+    text = " ".join(str(da.attrs.get(k, "")) for k in ("dataset", "title", "parent_stat"))
+    return "SYNTHETIC" in text.upper()
+
+
+def split_tiles(tiles: xr.DataArray, period: tuple[str, str], name: str) -> xr.DataArray:
+    """The days of ``period`` in ``tiles`` (loaded), or a DataError naming what is there."""
+    lo, hi = day_range(period)
+    out = tiles.sel(time=slice(lo, hi))
+    if out.sizes["time"] == 0:
+        t = tiles.indexes["time"]
+        raise DataError(
+            f"no day of the {name} period {lo:%Y-%m-%d}..{hi:%Y-%m-%d} in the data, which covers "
+            f"{t.min():%Y-%m-%d}..{t.max():%Y-%m-%d}; pass data covering it or change the protocol"
+        )
+    return out.load()
+
+
+def standardise_tiles(tiles: xr.DataArray, clim: HarmonicClimatology) -> xr.DataArray:
+    """``z`` (float32) with land 0, named ``sst_anomaly``; DataError on missing ocean values."""
+    z = clim.transform(tiles, fill_land=0.0)
+    values = z.values
+    bad = ~np.isfinite(values)
+    if bad.any():
+        days = tiles["time"].values[bad.reshape(bad.shape[0], -1).any(axis=1)]
+        raise DataError(
+            f"{int(bad.sum())} missing SST values over ocean on {days.size} day(s) "
+            f"(first {str(days[0])[:10]}); fill or drop those days"
+        )
+    z.name = ANOMALY_NAME
+    z.attrs = {"units": "1", "long_name": "standardised SST anomaly",
+               "standardisation": clim.describe()}
+    return z
+
+
+def tile_assets(tiles: xr.DataArray, clim: HarmonicClimatology) -> dict[str, np.ndarray]:
+    """Arrays stored in the checkpoint: climatology, per-box ocean mask, pixel lat/lon."""
+    return {
+        **clim.to_tensors(),
+        "tile_lat": np.asarray(tiles["lat"].values, dtype=np.float32),
+        "tile_lon": np.asarray(tiles["lon"].values, dtype=np.float32),
+    }
+
+
+def fit_sst(
+    data: Any,
+    *,
+    protocol: SSTProtocol = DYFFUSION,
+    model: ModelConfig | Mapping[str, Any] | None = None,
+    train: TrainConfig | Mapping[str, Any] | None = None,
+    sampler: SamplerConfig | None = None,
+    n_harmonics: int = N_HARMONICS,
+    var: str = "sst",
+    out_dir: str | os.PathLike[str] | None = None,
+    resume_from: str | os.PathLike[str] | None = None,
+    progress: bool = True,
+    task: str | None = None,
+    data_label: str | None = None,
+    accelerator: str = "auto",
+    devices: Any = "auto",
+    strategy: Any = "auto",
+    num_nodes: int = 1,
+    extra: Mapping[str, Any] | None = None,
+) -> Any:
+    """Train an SST tile forecaster (module docstring) and return the best by validation CRPS.
+
+    Args:
+        data: OISST files (path, folder, glob, list; PSL or NCEI layout), a prepared tile
+            store, or an xarray Dataset/DataArray of either layout (or of tiles).
+        protocol: boxes, periods, ``L``, ``K``, validation ensemble size.
+        model: :class:`ModelConfig` fields overriding the UNet preset ``"demo"``.
+        train: :class:`TrainConfig` (or dict); ``val_members`` defaults to the protocol's.
+        sampler: sampler defaults stored with the model.
+        n_harmonics: harmonics of the climatology.
+        var: the SST variable's name in the files.
+        out_dir: where ``model.pt`` (+ ``.sha256``), ``last.ckpt`` and logs go.
+        resume_from: a Lightning ``last.ckpt`` to continue from.
+        task: task name recorded in the checkpoint (``idff-ts forecast`` uses it).
+        data_label: description of the data for provenance (default: from the files).
+        accelerator, devices, strategy, num_nodes: passed to Lightning.
+        extra: more JSON-safe provenance saved in the checkpoint's ``extra``.
+
+    Returns:
+        :class:`~idff_ts.model.Forecaster` with ``assets`` and ``data_info["sst"]``.
+    """
+    from idff_ts.nets.unet import UNET_PRESETS
+    from idff_ts.training.checkpoint import read_config, save_checkpoint
+    from idff_ts.training.fit import fit
+
+    if isinstance(data, str | os.PathLike) or (
+        isinstance(data, list | tuple) and all(isinstance(p, str | os.PathLike) for p in data)
+    ):
+        source = open_sst_source(data, var=var)
+    else:
+        source = data
+    tiles = as_tiles(source, protocol.boxes, var=var)
+    for msg in ocean_fraction_warning(tiles):
+        log.warning(msg)
+    synthetic = is_synthetic(tiles)
+    train_tiles = split_tiles(tiles, protocol.train, "training")
+    val_tiles = split_tiles(tiles, protocol.val, "validation")
+    clim = HarmonicClimatology.fit(train_tiles, period=protocol.train, n_harmonics=n_harmonics)
+    z_train = standardise_tiles(train_tiles, clim)
+    z_val = standardise_tiles(val_tiles, clim)
+    common = clim.ocean.all(axis=0)  # (y, x): ocean in every box
+    if not common.any():
+        raise DataError("no pixel is ocean in every box; train boxes one at a time")
+
+    train_cfg = train if isinstance(train, TrainConfig) else from_dict(
+        TrainConfig, {"val_members": protocol.val_members, **dict(train or {})}
+    )
+    if isinstance(model, ModelConfig):
+        model_arg: Any = model
+    else:
+        model_arg = {**UNET_PRESETS["demo"], **dict(model or {})}
+        if model_arg.get("backbone") != "unet":
+            raise ConfigError(f"SST tiles need the UNet backbone, got {model_arg.get('backbone')!r}")
+    fc = fit(
+        z_train, val=z_val, context=protocol.context, horizon=protocol.horizon, model=model_arg,
+        train=train_cfg, sampler=sampler, series_dim="box",
+        mask=common[None].astype(np.float32), accelerator=accelerator, devices=devices,
+        strategy=strategy, num_nodes=num_nodes, out_dir=out_dir, resume_from=resume_from,
+        progress=progress,
+    )
+    label = data_label or (
+        "synthetic demo data (idff_ts.data.synthetic_sst), not NOAA OISST" if synthetic
+        else "NOAA OISST v2.1 daily SST"
+    )
+    fc.assets = tile_assets(tiles, clim)
+    fc.data_info = {
+        **fc.data_info,
+        "task": task,
+        "sst": {
+            "kind": SST_KIND,
+            "var": var,
+            "units": "degC",
+            "boxes": [int(b) for b in protocol.boxes],
+            "tile_size": BOX_SIZE,
+            "climatology": clim.meta(),
+            "protocol": protocol.to_dict(),
+            "synthetic": bool(synthetic),
+            "data": label,
+            "loss_mask": "pixels that are ocean in every box (land of any box excluded)",
+            "land": "0 after standardising (inputs); NaN in forecasts",
+        },
+    }
+    if out_dir is not None:
+        path = Path(out_dir) / "model.pt"
+        kept = read_config(path).get("extra", {})
+        kept.update(dict(extra or {}))
+        kept["sst"] = {"train_days": int(z_train.sizes["time"]),
+                       "val_days": int(z_val.sizes["time"]), "data": label}
+        save_checkpoint(path, fc, extra=kept)
+    return fc
+
+
+def sst_info(fc: Any) -> dict[str, Any] | None:
+    """``data_info["sst"]`` of an SST tile forecaster, else None."""
+    info = (getattr(fc, "data_info", None) or {}).get("sst")
+    return info if isinstance(info, dict) and info.get("kind") == SST_KIND else None
+
+
+def climatology_of(fc: Any) -> HarmonicClimatology:
+    """The climatology stored in an SST tile forecaster's checkpoint."""
+    info = sst_info(fc)
+    if info is None:
+        raise ConfigError("this model is not an SST tile model (no data_info['sst'])")
+    boxes = np.asarray(info["boxes"], dtype=np.int64)
+    coords: dict[str, Any] = {"box": (("box",), boxes)}
+    if "tile_lat" in fc.assets:
+        coords["lat"] = (("box", "y"), np.asarray(fc.assets["tile_lat"]))
+        coords["lon"] = (("box", "x"), np.asarray(fc.assets["tile_lon"]))
+    return HarmonicClimatology.from_tensors(fc.assets, info["climatology"], coords=coords)
+
+
+def with_protocol(protocol: SSTProtocol, **changes: Any) -> SSTProtocol:
+    """``protocol`` with fields changed (boxes as a tuple of ints)."""
+    if "boxes" in changes and changes["boxes"] is not None:
+        changes["boxes"] = tuple(int(b) for b in changes["boxes"])
+    return replace(protocol, **{k: v for k, v in changes.items() if v is not None})
+
+
+__all__ = [
+    "ANOMALY_NAME",
+    "SST_KIND",
+    "climatology_of",
+    "fit_sst",
+    "is_synthetic",
+    "split_tiles",
+    "sst_info",
+    "standardise_tiles",
+    "tile_assets",
+    "with_protocol",
+]
