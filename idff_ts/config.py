@@ -77,8 +77,13 @@ class SamplerConfig:
     gamma1: float = 0.0
     gamma2: float = 0.0
     schedule: str = "uniform"
+    solver: str = "auto"
+    """Which sampler the method uses (``"auto"``: its default); each method lists its own, e.g.
+    OT-CFM ``euler | midpoint | rk4 | dopri5``, DDPM ``ancestral | ddim``."""
 
     def __post_init__(self) -> None:
+        if not isinstance(self.solver, str) or not self.solver:
+            raise ConfigError(f"solver must be a non-empty string, got {self.solver!r}")
         if self.nfe < 1:
             raise ConfigError(f"nfe must be >= 1, got {self.nfe}")
         if self.gamma1 < 0 or self.gamma2 < 0:

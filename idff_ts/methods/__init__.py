@@ -1,10 +1,47 @@
-"""Forecasting methods over a shared backbone; extend by registering in :data:`METHODS`."""
+"""Forecasting methods over a shared backbone; extend by registering in :data:`METHODS`.
+
+``idff`` (the product), the baselines of method.md §5 (``ot-cfm``, ``ddpm`` with DDPM-ancestral
+and DDIM sampling, ``dyffusion``) and the reference forecasts ``persistence`` and
+``climatology`` (no network; set from the training data).
+"""
 
 from __future__ import annotations
 
-from idff_ts.methods.base import LossOutput, Method, SlotBatch, draw_slots, masked_mean
+from idff_ts.methods.base import (
+    LossOutput,
+    Method,
+    SlotBatch,
+    WindowResult,
+    draw_slots,
+    masked_mean,
+)
+from idff_ts.methods.ddpm import DDPM
+from idff_ts.methods.dyffusion import DYffusion
 from idff_ts.methods.idff import IDFF
+from idff_ts.methods.otcfm import OTCFM
+from idff_ts.methods.reference import Climatology, Persistence
 
-METHODS: dict[str, type[Method]] = {"idff": IDFF}
+METHODS: dict[str, type[Method]] = {
+    "idff": IDFF,
+    "ot-cfm": OTCFM,
+    "ddpm": DDPM,
+    "dyffusion": DYffusion,
+    "persistence": Persistence,
+    "climatology": Climatology,
+}
 
-__all__ = ["IDFF", "METHODS", "LossOutput", "Method", "SlotBatch", "draw_slots", "masked_mean"]
+__all__ = [
+    "DDPM",
+    "IDFF",
+    "METHODS",
+    "OTCFM",
+    "Climatology",
+    "DYffusion",
+    "LossOutput",
+    "Method",
+    "Persistence",
+    "SlotBatch",
+    "WindowResult",
+    "draw_slots",
+    "masked_mean",
+]

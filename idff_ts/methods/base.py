@@ -68,10 +68,27 @@ def masked_mean(sq: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
     return (sq * m).sum(dim=dims) / m.sum(dim=dims).clamp_min(1.0)
 
 
+@dataclass(frozen=True)
+class WindowResult:
+    """Slots ``1..K`` sampled from one context: ``x`` (B, K, *state), network ``calls`` (batched
+    calls count once) and how many of them were JVPs."""
+
+    x: torch.Tensor
+    calls: int
+    n_jvp: int
+
+
 class Method(nn.Module):
-    """Base class of forecasting methods over a backbone."""
+    """Base class of forecasting methods over a backbone.
+
+    Class attributes: ``trainable`` (False for reference forecasts that have no network and are
+    set from the training data by :meth:`fit_reference`), ``stochastic`` (False when every
+    member of an ensemble is the same, e.g. persistence).
+    """
 
     name: str = "method"
+    trainable: bool = True
+    stochastic: bool = True
 
     def __init__(self, cfg: ModelConfig) -> None:
         super().__init__()
@@ -90,3 +107,38 @@ class Method(nn.Module):
         noise: Callable[[tuple[int, ...]], torch.Tensor],
     ) -> SampleResult:
         raise NotImplementedError
+
+    def sample_window(
+        self,
+        cond: torch.Tensor,
+        horizon: int,
+        sampler: SamplerConfig,
+        noise: Callable[[tuple[int, ...]], torch.Tensor],
+        on_slot: Callable[[], None] | None = None,
+    ) -> WindowResult:
+        """Slots ``k = 1..horizon`` from the context ``cond`` (B, L, *state).
+
+        Default: the autoregressive rollout of method.md §4, one :meth:`sample_next` per slot,
+        the context window sliding over sampled states. Methods that forecast a whole window at
+        once (DYffusion) override this.
+        """
+        out, calls, jvps = [], 0, 0
+        rows = cond.shape[0]
+        for k in range(1, horizon + 1):
+            k_vec = torch.full((rows,), k, dtype=torch.long, device=cond.device)
+            res = self.sample_next(cond, k_vec, sampler, noise)
+            x1 = res.x1.detach()
+            calls += res.nfe
+            jvps += res.n_jvp
+            out.append(x1)
+            cond = torch.cat([cond[:, 1:], x1[:, None]], dim=1)
+            if on_slot is not None:
+                on_slot()
+        return WindowResult(x=torch.stack(out, dim=1), calls=calls, n_jvp=jvps)
+
+    def fit_reference(self, train: torch.Tensor) -> None:
+        """Set a reference forecast from standardised training series (n_series, T, *state).
+
+        Only for methods with ``trainable = False``.
+        """
+        raise NotImplementedError(f"{self.name} is trained by its loss, not by fit_reference")

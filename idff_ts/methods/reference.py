@@ -74,3 +74,76 @@ def climatology_like(
         "ensemble_size": members, "seed": seed,
     }
     return ds
+
+
+# ------------------------------------------------------------------ the same, as Methods
+# So that the benchmark runner, the contract tests and ``fit(method=...)`` treat reference
+# forecasts exactly like the learned methods (same rollout, same output layout, same scores).
+# They have no network: ``fit`` sets them from the standardised training series.
+import torch  # noqa: E402
+
+from idff_ts.config import ModelConfig, SamplerConfig  # noqa: E402
+from idff_ts.methods.base import LossOutput, Method  # noqa: E402
+from idff_ts.sampling.bridge import SampleResult  # noqa: E402
+
+
+class Persistence(Method):
+    """``ŷ_{n+k} = y_n`` for every member and slot; no network (NFE 0), no spread."""
+
+    name = "persistence"
+    trainable = False
+    stochastic = False
+
+    def loss(self, batch: dict[str, torch.Tensor], generator: torch.Generator | None = None) -> LossOutput:
+        zero = batch["window"].sum() * 0.0
+        return LossOutput(loss=zero, parts={})
+
+    def fit_reference(self, train: torch.Tensor) -> None:
+        """Nothing to fit."""
+
+    def sample_next(self, cond, k, sampler: SamplerConfig, noise) -> SampleResult:  # noqa: ANN001
+        return SampleResult(x1=cond[:, -1].clone(), nfe=0, n_jvp=0)
+
+
+class Climatology(Method):
+    """Each member and slot is a training state drawn uniformly from the pooled training data.
+
+    The pool (all training states, standardised, at most ``max_pool``) is a buffer saved with
+    the model. Draw ``j`` of a member is ``⌊Φ(z) · N⌋`` for a standard normal ``z`` of that
+    member's stream, so members are reproducible and prefix-stable like model members.
+    """
+
+    name = "climatology"
+    trainable = False
+
+    def __init__(self, cfg: ModelConfig, max_pool: int = 100_000) -> None:
+        super().__init__(cfg)
+        self.max_pool = int(max_pool)
+        self.register_buffer("pool", torch.zeros((0, *cfg.state_shape)))
+
+    def fit_reference(self, train: torch.Tensor) -> None:
+        states = torch.as_tensor(train, dtype=torch.float32).reshape(-1, *self.cfg.state_shape)
+        if states.shape[0] > self.max_pool:
+            idx = torch.linspace(0, states.shape[0] - 1, self.max_pool).round().long()
+            states = states[idx]
+        self.pool = states.clone()
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs) -> None:  # noqa: ANN001
+        key = prefix + "pool"
+        if key in state_dict:
+            self.pool = torch.empty_like(state_dict[key])
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
+    def loss(self, batch: dict[str, torch.Tensor], generator: torch.Generator | None = None) -> LossOutput:
+        zero = batch["window"].sum() * 0.0
+        return LossOutput(loss=zero, parts={})
+
+    def sample_next(self, cond, k, sampler: SamplerConfig, noise) -> SampleResult:  # noqa: ANN001
+        n = self.pool.shape[0]
+        if n == 0:
+            from idff_ts.errors import ConfigError
+
+            raise ConfigError("climatology has no training states: call fit_reference(train) first")
+        u = torch.special.ndtr(noise((1,)).double()).reshape(-1)
+        idx = (u * n).long().clamp(0, n - 1).to(self.pool.device)
+        return SampleResult(x1=self.pool[idx].to(cond), nfe=0, n_jvp=0)

@@ -1,7 +1,8 @@
 """Autoregressive rollout over slots and M-member ensembles (method.md §4).
 
 For ``k = 1..K`` the slot-``k`` state is sampled from the slot-``k−1`` one (``x0 = y_n`` for
-``k = 1``), the context window sliding over sampled states. Members are independent rollouts,
+``k = 1``), the context window sliding over sampled states (:meth:`Method.sample_window`; a
+method that forecasts a whole window at once overrides it). Members are independent rollouts,
 batched member-major, each with its own random stream (:class:`MemberNoise`).
 """
 
@@ -48,20 +49,9 @@ def _rollout_chunk(
     on_slot: Callable[[], None] | None,
 ) -> tuple[torch.Tensor, int, int]:
     cond = context.repeat(n_members, *([1] * (context.dim() - 1)))
-    rows = cond.shape[0]
-    out, calls, jvps = [], 0, 0
-    for k in range(1, horizon + 1):
-        k_vec = torch.full((rows,), k, dtype=torch.long, device=cond.device)
-        res = method.sample_next(cond, k_vec, sampler, noise)
-        x1 = res.x1.detach()
-        calls += res.nfe
-        jvps += res.n_jvp
-        out.append(x1.cpu())
-        cond = torch.cat([cond[:, 1:], x1[:, None]], dim=1)
-        if on_slot is not None:
-            on_slot()
-    samples = torch.stack(out, dim=1)  # (n_members · B, K, *state)
-    return samples.reshape(n_members, context.shape[0], *samples.shape[1:]), calls, jvps
+    res = method.sample_window(cond, horizon, sampler, noise, on_slot)
+    samples = res.x.cpu()  # (n_members · B, K, *state)
+    return samples.reshape(n_members, context.shape[0], *samples.shape[1:]), res.calls, res.n_jvp
 
 
 def forecast_ensemble(

@@ -527,6 +527,9 @@ def fit(
         model, prepared.train.shape[2:], prepared.info.kind, context, horizon
     )
     data_info = build_data_info(prepared.info, context)
+    probe = build_method(method, cfg)
+    if not probe.trainable:  # reference forecasts: set from the training data, no Lightning
+        return _fit_reference(probe, prepared, sampler_cfg, data_info, out_dir)
 
     quiet = not (progress and sys.stderr.isatty())
     with _quiet_lightning(quiet), contextlib.ExitStack() as stack:
@@ -604,6 +607,29 @@ def fit(
             forecaster.sha256 = digest
         if best.score is not None and not math.isfinite(best.score):
             log.warning("best val_crps is not finite (%s): training diverged", best.score)
+    return forecaster
+
+
+def _fit_reference(
+    method: Any, prepared: PreparedData, sampler: SamplerConfig, data_info: dict[str, Any],
+    out_dir: str | Path | None,
+) -> Forecaster:
+    """A reference forecast (persistence, climatology) set from the standardised training data."""
+    method.fit_reference(torch.from_numpy(prepared.train))
+    method.eval()
+    forecaster = Forecaster(
+        method=method,
+        mean=prepared.normalizer.mean.astype(np.float32),
+        std=prepared.normalizer.std.astype(np.float32),
+        sampler=sampler,
+        data_info=data_info,
+    )
+    if out_dir is not None:
+        from idff_ts.training.checkpoint import save_checkpoint
+
+        extra = {"split": prepared.split, "normalizer": prepared.normalizer.to_dict(),
+                 "versions": _provenance()}
+        save_checkpoint(Path(out_dir) / "model.pt", forecaster, extra=extra)
     return forecaster
 
 
