@@ -124,20 +124,27 @@ def test_bring_your_own_series(tmp_path, files):
         assert m.attrs["ensemble_size"] == 4 and m.attrs["Conventions"] == "CF-1.8"
 
 
-def test_console_script_runs():
+def test_console_script_runs(tmp_path):
+    """The installed entry point with no model runs the bundled synthetic demo end to end."""
     out = subprocess.run(
-        [sys.executable, "-c", "from idff_ts.cli import main; main()", "forecast", "--days", "7"],
-        capture_output=True, text=True, timeout=120,
+        [sys.executable, "-c", "from idff_ts.cli import main; main()", "forecast", "--days", "7",
+         "--members", "2", "-q", "-o", str(tmp_path / "fc.nc")],
+        capture_output=True, text=True, timeout=300,
     )
-    assert out.returncode == 2
-    assert out.stderr.startswith("error: no model given") and out.stderr.count("\n") == 1
+    assert out.returncode == 0, out.stderr
+    assert "SYNTHETIC DEMO" in out.stderr  # the demo warning (rich may wrap the line)
+    with xr.open_dataset(tmp_path / "fc.nc") as ds:
+        assert ds.sizes["lead"] == 7 and ds.sizes["member"] == 2
+    assert (tmp_path / "fc.png").stat().st_size > 0
 
 
 # --------------------------------------------------------------------------- bad input
 
 
-def test_forecast_without_checkpoint_says_what_is_needed():
-    msg = assert_error(run("forecast", "--days", "7", "--members", "20"), 2, "--checkpoint")
+def test_forecast_without_checkpoint_says_what_is_needed(files):
+    """Non-OISST data and no --checkpoint: a usage error naming what is needed."""
+    msg = assert_error(run("forecast", "--data", files / "obs.nc", "--var", "x", "--days", "7"),
+                       2, "--checkpoint")
     assert "idff-ts train" in msg
 
 

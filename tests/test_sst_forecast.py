@@ -32,10 +32,12 @@ def run(*args):
 def assert_error(result, *needles):
     assert result.exit_code != 0, result.output
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    errors = [ln for ln in lines if ln.startswith("error: ")]
+    # one error line, last on stderr (the demo-model warning may come before it)
+    assert len(errors) == 1 and lines[-1] == errors[0], result.stderr
     for needle in needles:
-        assert needle in lines[0], lines[0]
-    return lines[0]
+        assert needle in errors[0], errors[0]
+    return errors[0]
 
 
 @pytest.fixture(scope="module")

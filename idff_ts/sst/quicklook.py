@@ -76,10 +76,8 @@ def quicklook_png(
     n_lead = sst.sizes["lead"]
     vmin, vmax = np.nanpercentile(np.stack([mean] + [r[1] for r in rows[2:]]), [1, 99])
     smax = float(np.nanmax(spread)) if np.isfinite(spread).any() else 1.0
-    cmap = matplotlib.colormaps["RdYlBu_r"].copy()
-    cmap.set_bad("0.6")
-    cmap_s = matplotlib.colormaps["viridis"].copy()
-    cmap_s.set_bad("0.6")
+    cmap = matplotlib.colormaps["RdYlBu_r"].with_extremes(bad="0.6")
+    cmap_s = matplotlib.colormaps["viridis"].with_extremes(bad="0.6")
     fig, axes = plt.subplots(
         len(rows), n_lead, figsize=(1.9 * n_lead + 1.2, 1.9 * len(rows) + 0.9),
         squeeze=False, sharex=True, sharey=True, constrained_layout=True,
@@ -108,9 +106,9 @@ def quicklook_png(
     for ax in axes[:, 0]:
         ticks_y = [extent[2], extent[3]]
         ax.set_yticks(ticks_y, [_lat_label(t) for t in ticks_y])
-    fig.colorbar(images[0], ax=[axes[0, -1]] + [axes[r, -1] for r in range(2, len(rows))],
-                 shrink=0.8, label="SST (°C)")
-    fig.colorbar(images[1], ax=axes[1, -1], shrink=0.8, label="spread (°C)")
+    for r, im in enumerate(images):  # one bar per row; rows other than the spread share a scale
+        fig.colorbar(im, ax=axes[r, :], shrink=0.9, pad=0.01,
+                     label="spread (°C)" if r == 1 else "SST (°C)")
     init_day = pd.Timestamp(sub["init"].values)
     synthetic = bool(ds.attrs.get("synthetic_demo", 0))
     title = (

@@ -60,6 +60,9 @@ def save_checkpoint(path: str | Path, forecaster: Forecaster, extra: dict[str, A
     try:
         torch.save(payload, tmp)
         digest = sha256_file(tmp)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; a checkpoint is an ordinary file
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
