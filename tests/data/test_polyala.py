@@ -75,6 +75,19 @@ def test_tiny_simulation_files_names_and_topology(tmp_path: Path, capfd) -> None
     assert np.allclose(np.degrees(md.compute_phi(traj)[1][:, 0]), da.sel(angle="phi_2"),
                        atol=1e-3)
     assert np.all(np.isfinite(da.values)) and np.all(np.abs(da.values) <= 180)
+    from idff_ts.data.md import load_dihedrals
+
+    again = load_dihedrals(res.dcd, top=res.pdb, dt=0.02)  # the loader's DCD path
+    assert list(again["angle"].values) == list(da["angle"].values)
+    assert np.allclose(again.values, da.values, atol=1e-3)
+
+
+def test_progress_bar_runs(tmp_path: Path) -> None:
+    _need_md()
+    from idff_ts.data.polyala import simulate_polyala
+
+    res = simulate_polyala(out_dir=tmp_path, **{**TINY, "picoseconds": 0.04, "progress": True})
+    assert res.n_frames == 2 and res.steps_per_s > 0
 
 
 def test_seeded_runs_are_deterministic_and_cached(tmp_path: Path) -> None:
