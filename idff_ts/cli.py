@@ -193,7 +193,9 @@ def _read_config_file(path: Path | None) -> dict[str, Any]:
 
 @app.command()
 def train(
-    task: str | None = typer.Option(None, "--task", help="Built-in task: lorenz63, rossler."),
+    task: str | None = typer.Option(
+        None, "--task", help="Built-in task: lorenz63, rossler, polyala, ala2, sst-demo, …"
+    ),
     data: str | None = typer.Option(
         None, "--data", help="Your series: a netCDF/Zarr file or a glob, with a 'time' dim."
     ),
@@ -260,7 +262,8 @@ def train(
     _task_or_data(task, data)
     if task is None and data is None:
         raise UsageError(
-            "nothing to train on: pass --task lorenz63|rossler|sst-demo|sst-wa4 or --data FILE "
+            "nothing to train on: pass --task lorenz63|rossler|polyala|ala2|sst-demo|sst-wa4 "
+            "or --data FILE "
             "--var NAME"
         )
     file_cfg = _read_config_file(config)
@@ -461,6 +464,15 @@ def _lead_label(value: Any) -> str:
     return f"{float(value):g}"
 
 
+def _average(da: xr.DataArray, dims: list[Any]) -> xr.DataArray:
+    """Mean over ``dims``; the circular mean for angles (``attrs["circular"]``)."""
+    if da.attrs.get("circular"):
+        from idff_ts.data.angles import circular_mean
+
+        return circular_mean(da, dims)
+    return da.mean(dims)
+
+
 def _forecast_table(ds: xr.Dataset, name: str) -> Any:
     """Per-lead ensemble mean and spread (std over members), averaged over inits and series."""
     import numpy as np
@@ -472,6 +484,11 @@ def _forecast_table(ds: xr.Dataset, name: str) -> Any:
     n_state = int(np.prod([da.sizes[d] for d in state_dims])) if state_dims else 1
     mean = da.mean("member")
     spread = da.std("member", ddof=1) if da.sizes["member"] > 1 else da.isel(member=0) * 0
+    if da.attrs.get("circular"):  # angles: circular mean and spread (no ±180° artefacts)
+        from idff_ts.data.angles import circular_mean, circular_std
+
+        mean, spread = circular_mean(da, "member"), circular_std(da, "member")
+        mean.attrs["circular"] = 1
     units = da.attrs.get("units")
     title = f"{name} forecast: ensemble mean and spread per lead"
     title += f" ({units})" if units else ""
@@ -482,7 +499,7 @@ def _forecast_table(ds: xr.Dataset, name: str) -> Any:
         dim = state_dims[0]
         labels = [str(v) for v in (da[dim].values if dim in da.coords else range(da.sizes[dim]))]
         other = [d for d in reduce_dims if d != dim]
-        m = mean.mean(other).transpose("lead", dim).values
+        m = _average(mean, other).transpose("lead", dim).values
         s = spread.mean(other).transpose("lead", dim).values
         for lab in labels:
             table.add_column(f"{lab} mean", justify="right")
@@ -492,7 +509,7 @@ def _forecast_table(ds: xr.Dataset, name: str) -> Any:
         avg = "" if n_state == 1 else " (domain mean)"
         table.add_column(f"mean{avg}", justify="right")
         table.add_column(f"spread{avg}", justify="right")
-        m = mean.mean(reduce_dims).values
+        m = _average(mean, reduce_dims).values
         s = spread.mean(reduce_dims).values
         rows = [[m[k], s[k]] for k in range(m.shape[0])]
     for k, row in enumerate(rows):

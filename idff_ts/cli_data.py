@@ -5,6 +5,8 @@
     idff-ts data download  --layout psl --years 1982-2020 --dest data/oisst
     idff-ts data prepare   data/oisst --output data/oisst_etp.zarr --boxes etp --train 1982..2018
     idff-ts data synthetic --start 2010-01-01 --end 2020-12-31 --dest data/synthetic --seed 0
+    idff-ts data simulate polyala --residues 23 --picoseconds 400 --temperature 500 -o polyala
+    idff-ts data dihedrals traj.xtc --top conf.gro -o angles.nc
 
 The commands only translate flags into calls of :func:`idff_ts.data.download.download_cli`,
 :func:`idff_ts.data.prepare.prepare_archive` and
@@ -32,7 +34,8 @@ log = logging.getLogger("idff_ts.cli")
 
 data_app = typer.Typer(
     name="data",
-    help="Get and prepare data: NOAA OISST download, DYffusion tiles, synthetic demo SST.",
+    help="Get and prepare data: NOAA OISST download, DYffusion tiles, synthetic demo SST, "
+    "polyalanine MD.",
     invoke_without_command=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -332,6 +335,165 @@ def synthetic_cmd(
     con.print(
         f"next: idff-ts data prepare {dest} --output {_zarr_beside(dest)} "
         f"--boxes {boxes} --train {train}", soft_wrap=True,
+    )
+
+
+# ---------------------------------------------------------------------- molecular dynamics
+
+simulate_app = typer.Typer(
+    name="simulate",
+    help="Simulate data: polyalanine molecular dynamics with OpenMM (the md extra).",
+    invoke_without_command=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+data_app.add_typer(simulate_app, name="simulate")
+
+
+@simulate_app.callback()
+def _simulate_root(ctx: typer.Context) -> None:
+    """Simulate data: polyalanine molecular dynamics with OpenMM (the md extra)."""
+    if ctx.invoked_subcommand is None:
+        typer.echo(ctx.get_help())
+        raise typer.Exit()
+
+
+_POLYALA_FILES = ("polyala.pdb", "polyala.dcd", "dihedrals.nc", "run.json")
+
+
+@simulate_app.command("polyala")
+def simulate_polyala_cmd(
+    residues: int = typer.Option(
+        23, "--residues", min=1, help="Alanines n of Ace-(Ala)n-Nme (23: the paper's 46 "
+        "dihedrals)."
+    ),
+    picoseconds: float = typer.Option(
+        400.0, "--picoseconds", "--ps", min=0.0, help="Simulated time per run, after "
+        "minimisation (the paper: 400 ps)."
+    ),
+    temperature: float = typer.Option(
+        300.0, "--temperature", "-T", help="Langevin bath temperature in K (500 K gives many "
+        "more transitions in a short run)."
+    ),
+    frame_interval: float = typer.Option(
+        1.0, "--frame-interval", help="ps between saved frames (a multiple of the 2 fs step)."
+    ),
+    seed: int = typer.Option(0, "--seed", help="Seed of the velocities and the Langevin noise."),
+    trajectories: int = typer.Option(
+        1, "--trajectories", "-n", min=1,
+        help="Independent runs, seeds SEED, SEED+1, … in OUTPUT/seed_NNNN, stacked in "
+        "OUTPUT/dihedrals.nc (split them by trajectory for train / val / test).",
+    ),
+    output: Path = typer.Option(
+        Path("polyala"), "--output", "-o", help="Folder for polyala.pdb, polyala.dcd, "
+        "dihedrals.nc, run.json."
+    ),
+    threads: int = typer.Option(
+        1, "--threads", min=1, help="OpenMM CPU threads (a seed reproduces its run bit for bit "
+        "at a fixed thread count)."
+    ),
+    platform: str = typer.Option("CPU", "--platform", help="OpenMM platform: CPU, CUDA, …"),
+    overwrite: bool = typer.Option(
+        False, "--overwrite", help="Replace a run with other settings already in OUTPUT."
+    ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
+) -> None:
+    """Simulate an extended Ace-(Ala)n-Nme in vacuum (OpenMM amber14, Langevin 2 fs, HBonds,
+    NoCutoff); write PDB + DCD and the backbone dihedral table (degrees).
+
+    A finished run with the same settings is reused; see :mod:`idff_ts.data.polyala`.
+    """
+    from idff_ts.data.polyala import cached_run, simulate_polyala, stack_trajectories
+
+    if output.exists() and not output.is_dir():
+        raise DataError(f"--output {str(output)!r} is a file; expected a folder")
+    folders = [output] if trajectories == 1 else [
+        output / f"seed_{seed + i:04d}" for i in range(trajectories)
+    ]
+    settings = {"n_residues": residues, "picoseconds": picoseconds, "temperature": temperature,
+                "frame_interval_ps": frame_interval, "platform": platform, "threads": threads}
+    all_cached = True
+    for i, folder in enumerate(folders):
+        try:
+            hit = cached_run(folder, seed=seed + i, **settings)
+        except ConfigError as exc:
+            raise typer.BadParameter(str(exc)) from None
+        all_cached &= hit is not None
+        clash = [n for n in _POLYALA_FILES if (folder / n).exists()]
+        if hit is None and clash and not overwrite:
+            raise DataError(
+                f"{str(folder)!r} already holds a run with other settings ({', '.join(clash)}); "
+                "pass --overwrite to replace it or choose another --output"
+            )
+    stacked = output / "dihedrals.nc" if trajectories > 1 else None
+    if stacked is not None and stacked.exists() and not (overwrite or all_cached):
+        raise DataError(f"{str(stacked)!r} exists; pass --overwrite or choose another --output")
+    start = time.perf_counter()
+    results = [
+        simulate_polyala(seed=seed + i, out_dir=folder, progress=_show_progress(quiet),
+                         overwrite=overwrite, **settings)
+        for i, folder in enumerate(folders)
+    ]
+    if stacked is not None:
+        from idff_ts.io import write_dataset
+
+        write_dataset(stack_trajectories(results).to_dataset(), stacked)
+    wall = time.perf_counter() - start
+    log.info("polyala: %d run(s) in %.1f s into %s", len(results), wall, output)
+    if quiet:
+        return
+    from rich.table import Table
+
+    table = Table(title=f"Ace-(Ala){residues}-Nme, vacuum, {temperature:g} K, "
+                  f"{picoseconds:g} ps, a frame every {frame_interval:g} ps")
+    for col in ("seed", "frames", "atoms", "dihedrals", "steps/s", "wall (s)", "folder"):
+        table.add_column(col, justify="right" if col != "folder" else "left")
+    for r in results:
+        table.add_row(str(r.seed), str(r.n_frames), str(r.n_atoms), str(2 * r.n_residues),
+                      f"{r.steps_per_s:.0f}", f"{r.wall_s:.1f}" + (" (cached)" if r.cached else ""),
+                      str(r.pdb.parent))
+    con = _console()
+    con.print(table)
+    angles = stacked or results[0].angles
+    con.print(f"wrote {angles} (dihedral(time, angle) in degrees) in {wall:.1f} s; next: "
+              f"idff-ts train --data {angles} --var dihedral -o runs/polyala", soft_wrap=True)
+
+
+@data_app.command("dihedrals")
+def dihedrals_cmd(
+    source: Path = typer.Argument(
+        ..., help="A trajectory mdtraj reads (.dcd .xtc .trr .h5 .pdb …), a gmx rama .xvg, a "
+        "CSV / netCDF angle table or a (T, 5, 3) backbone .npy."
+    ),
+    top: Path | None = typer.Option(
+        None, "--top", help="Topology (PDB, GRO, PRMTOP, …) for formats without one."
+    ),
+    dt: float | None = typer.Option(
+        None, "--dt", min=0.0, help="ps between frames (overrides the file's times)."
+    ),
+    select: str | None = typer.Option(
+        None, "--select", help="mdtraj atom selection: keep dihedrals of these atoms."
+    ),
+    output: Path = typer.Option(..., "--output", "-o", help="Angle table: .nc or .zarr."),
+    overwrite: bool = typer.Option(False, "--overwrite", help="Replace OUTPUT if it exists."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No summary."),
+) -> None:
+    """Backbone φ / ψ of an MD file as a dihedral(time, angle) table in degrees."""
+    from idff_ts.data.md import load_dihedrals
+    from idff_ts.io import output_format, write_dataset
+
+    output_format(output)  # a bad suffix fails before any work
+    if output.exists() and not overwrite:
+        raise DataError(f"{str(output)!r} exists; pass --overwrite or choose another --output")
+    da = load_dihedrals(source, top=top, selection=select, dt=dt)
+    write_dataset(da.to_dataset(), output)
+    if quiet:
+        return
+    names = [str(n) for n in da["angle"].values]
+    shown = ", ".join(names[:6]) + (" …" if len(names) > 6 else "")
+    _console().print(
+        f"wrote {output}: {da.sizes['time']} frames × {len(names)} angles ({shown}), degrees; "
+        f"next: idff-ts train --data {output} --var dihedral", soft_wrap=True,
     )
 
 

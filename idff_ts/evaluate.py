@@ -278,6 +278,9 @@ def _evaluate_array(
     time_dim: str,
     init_chunk: int | None,
 ) -> xr.Dataset:
+    if distance is None and forecast.attrs.get("circular"):
+        # angles (written by an angle model, or marked by the user): wrapped differences
+        distance, period = "circular", float(forecast.attrs.get("period", period))
     core = (init_dim, lead_dim, member_dim)
     lacking = [d for d in core if d not in forecast.dims]
     if lacking:
@@ -405,7 +408,10 @@ def evaluate(
             (e.g. ocean). Points with NaN truth are never scored either.
         nan_policy: missing members: ``"propagate"`` (a NaN member at a valid point makes the
             lead's score NaN), ``"omit"`` (score on the valid members), ``"raise"``.
-        distance: ``"circular"`` for angles (wrapped differences, period ``period``).
+        distance: ``"circular"`` for angles (wrapped differences, period ``period``);
+            ``None`` picks it when the forecast variable has ``attrs["circular"]`` (angle
+            forecasts do; ``period`` then comes from its ``period`` attribute); ``"absolute"``
+            forces plain differences.
         init_chunk: inits per block (default: about 64 MB of forecast per block).
 
     Returns:

@@ -368,6 +368,11 @@ def forecast(
             training series dim, or ``trajectory``, when the data has it).
         boxes: SST tile models only: a subset of the model's DYffusion boxes.
 
+    **Angles.** A model trained on angle data (``data_info["angle_encoding"] == "sincos"``,
+    see :func:`idff_ts.data.angles.fit_angles`) takes and returns degrees: ``data`` is encoded
+    to ``(sin, cos)``, forecast, and decoded to ``(−180, 180]`` with the angle names
+    (attrs ``units="degree"``, ``circular=1``).
+
     Returns:
         A Dataset holding one variable named like the input, dims
         ``(init, [series_dim,] lead, member, *state_dims)``, with coords ``init``
@@ -410,6 +415,15 @@ def forecast(
         raise ConfigError("boxes= applies to SST tile models only; this model is not one")
     info = dict(fc.data_info or {})
     da = _select_dataarray(data, var, info)
+    from idff_ts.data.angles import ENCODING, forecast_angles, is_encoded
+
+    if info.get("angle_encoding") == ENCODING and not is_encoded(da):
+        # an angle model (trained on sin/cos features): encode, forecast, decode to degrees
+        return forecast_angles(
+            da, fc, days=days, horizon=horizon, members=members, seed=seed, init=init,
+            nfe=nfe, gamma1=gamma1, gamma2=gamma2, device=device, chunk_members=chunk_members,
+            progress=progress, time_dim=time_dim, series_dim=series_dim,
+        )
     if time_dim not in da.dims:
         raise DataError(missing_time_message(da, time_dim))
     if series_dim is None:

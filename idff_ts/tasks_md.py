@@ -10,10 +10,12 @@ degrees (attrs ``units="degree"``, ``circular=1``, ``period=360.0``): train them
   whole trajectory in run order (the runs are exchangeable: their seeds are independent) into
   ``counts = (train, val, test)``. Runs are cached under ``cache_dir`` (default
   :func:`default_cache_dir`), so only the first call simulates. Profiles (:data:`POLYALA_PROFILES`):
-  ``"quick"`` (5 residues, 40 ps, 4/1/1 runs: ~30 s on 2 cores) for tests and demos, and
-  ``"paper"`` (23 residues = 46 dihedrals, 400 ps, 4/1/1 runs: ~8 min). Both run at 500 K: at
-  300 K the extended chain folds into a helix within ~50 ps and then stays there (one
-  transition per residue in 400 ps; see ``benchmarks/results/md_polyala.md``).
+  ``"quick"`` (5 residues, 40 ps, 4/1/1 runs: ~30 s on 2 cores) for tests and demos,
+  ``"default"`` (the registered task: 23 residues = the paper's 46 dihedrals, 100 ps per run,
+  a frame every 0.5 ps, 3/1/1 runs: ~4 min of simulation on one core, once) and ``"paper"``
+  (23 residues, the paper's 400 ps, 4/1/1 runs: ~15 min). All run at 500 K: at 300 K the
+  extended chain folds into a helix within ~50 ps and then stays there (one transition per
+  residue in 400 ps; see ``benchmarks/results/md_polyala.md``).
 - ``ala2``: alanine dipeptide in explicit water, 100 ns at one frame per 10 ps (cgnet's
   ``ala2_backbone_coordinates.npy``, φ = ``phi_2``, ψ = ``psi_2`` from the backbone beads).
   There is one trajectory, so it is split by **contiguous time blocks**: the first 70 % of the
@@ -22,8 +24,9 @@ degrees (attrs ``units="degree"``, ``circular=1``, ``period=360.0``): train them
   frames 10 ps apart are correlated: a small, documented leak that a single trajectory cannot
   avoid. The data are fixed: the seed does not change them.
 
-Call :func:`register_md_tasks` to add them to :data:`idff_ts.tasks.TASKS` (nothing is
-registered on import).
+Importing :mod:`idff_ts.tasks` registers both (``polyala`` with the ``"default"`` profile;
+:func:`register_md_tasks` re-registers another profile). Nothing is simulated or read until a
+task's splits are requested.
 """
 
 from __future__ import annotations
@@ -47,6 +50,8 @@ ALA2_FRACTIONS = (0.70, 0.15, 0.15)
 POLYALA_PROFILES: dict[str, dict[str, Any]] = {
     "quick": {"n_residues": 5, "picoseconds": 40.0, "temperature": 500.0,
               "frame_interval_ps": 1.0, "counts": (4, 1, 1)},
+    "default": {"n_residues": 23, "picoseconds": 100.0, "temperature": 500.0,
+                "frame_interval_ps": 0.5, "counts": (3, 1, 1)},
     "paper": {"n_residues": 23, "picoseconds": 400.0, "temperature": 500.0,
               "frame_interval_ps": 1.0, "counts": (4, 1, 1)},
 }
@@ -227,7 +232,7 @@ def ala2_task(path: str | os.PathLike[str] | None = None) -> Task:
 
 
 def register_md_tasks(
-    *, polyala_profile: str = "quick", overwrite: bool = False, **polyala_overrides: Any
+    *, polyala_profile: str = "default", overwrite: bool = False, **polyala_overrides: Any
 ) -> list[Task]:
     """Register ``polyala`` (the given profile and overrides) and ``ala2``; return them.
 
@@ -251,3 +256,5 @@ __all__ = [
     "register_md_tasks",
     "split_runs",
 ]
+
+register_md_tasks()

@@ -107,6 +107,47 @@ class AngleEncoder:
                                for d in features.dims])
 
 
+def is_angle_data(data: Any, angle_dim: str = "angle") -> bool:
+    """True for angles in degrees to model on the circle: a DataArray with an ``angle_dim``
+    and the attribute ``circular`` set (what :func:`idff_ts.data.md.load_dihedrals` and the MD
+    tasks write). :func:`idff_ts.fit` then trains through :func:`fit_angles`.
+
+    Raises:
+        DataError: marked circular but in other units than degrees.
+    """
+    if not isinstance(data, xr.DataArray) or angle_dim not in data.dims:
+        return False
+    if not data.attrs.get("circular"):
+        return False
+    units = str(data.attrs.get("units", "degree")).lower()
+    if units not in ("degree", "degrees", "deg", "°"):
+        raise DataError(
+            f"angle data {data.name!r} is marked circular but has units {units!r}; expected "
+            "degrees (convert with np.degrees and set attrs['units'] = 'degree')"
+        )
+    return True
+
+
+def is_encoded(data: Any, feature_dim: str = "feature") -> bool:
+    """True for ``(sin, cos)`` features written by :meth:`AngleEncoder.encode`."""
+    return (isinstance(data, xr.DataArray) and feature_dim in data.dims
+            and data.attrs.get("angle_encoding") == ENCODING)
+
+
+def circular_mean(da: xr.DataArray, dim: Any = None) -> xr.DataArray:
+    """Circular mean in degrees over ``dim``: ``atan2(mean sin θ, mean cos θ)`` in (−180, 180]."""
+    rad = np.radians(da)
+    return wrap_degrees(np.degrees(np.arctan2(np.sin(rad).mean(dim), np.cos(rad).mean(dim))))
+
+
+def circular_std(da: xr.DataArray, dim: Any = None) -> xr.DataArray:
+    """Circular standard deviation in degrees over ``dim``: ``sqrt(−2 ln R)``, ``R`` the mean
+    resultant length (Mardia & Jupp 2000, §2.3.4); ≈ the ordinary std for small spreads."""
+    rad = np.radians(da)
+    r = np.hypot(np.sin(rad).mean(dim), np.cos(rad).mean(dim)).clip(1e-12, 1.0)
+    return np.degrees(np.sqrt(-2.0 * np.log(r)))
+
+
 def angle_names(da: xr.DataArray, angle_dim: str = "angle") -> list[str]:
     """The labels along ``angle_dim`` (``angle_0, angle_1, …`` when it has no coordinate)."""
     if angle_dim in da.coords:
@@ -223,7 +264,11 @@ def forecast_angles(
     var = next(iter(ds.data_vars))
     deg = enc.decode(ds[var], names=got)
     deg.attrs = {**{k: v for k, v in ds[var].attrs.items() if k not in ("units", "long_name")},
-                 "units": "degree", "long_name": str(data.attrs.get("long_name", "dihedral angle"))}
+                 "units": "degree", "long_name": str(data.attrs.get("long_name", "dihedral angle")),
+                 "circular": 1, "period": 360.0, "valid_min": -180.0, "valid_max": 180.0,
+                 "comment": "angles wrapped to (-180, 180]; score with wrapped differences "
+                 "((a - b + 180) mod 360) - 180"}
+    deg[angle_dim].attrs = {"long_name": "angle name (phi_i / psi_i: dihedral of residue i)"}
     out = deg.to_dataset(name=var).assign_attrs({**ds.attrs, "angle_encoding": ENCODING})
     return out
 
@@ -293,7 +338,11 @@ __all__ = [
     "ENCODING",
     "AngleEncoder",
     "angle_names",
+    "circular_mean",
+    "circular_std",
     "fit_angles",
     "forecast_angles",
     "generate_angles",
+    "is_angle_data",
+    "is_encoded",
 ]

@@ -13,7 +13,9 @@
 
 Output: ``xr.DataArray`` named ``dihedral`` with dims ``(time, angle)``, in degrees wrapped to
 ``(−180, 180]``, ``time`` in ps (or the frame index where the file stores no time and no ``dt``
-is given), and angle names ``phi_<resSeq>`` / ``psi_<resSeq>``.
+is given), and angle names ``phi_<resSeq>`` / ``psi_<resSeq>``; attrs ``units="degree"``,
+``circular=1``, ``period=360.0`` (:data:`CIRCULAR_ATTRS`: train, forecast and score it as
+angles with the same calls as any other series).
 
 **Naming.** A dihedral is named after the residue that owns its central CA: φ_i is
 ``C(i−1)–N(i)–CA(i)–C(i)`` and ψ_i is ``N(i)–CA(i)–C(i)–N(i+1)``, both labelled with the PDB
@@ -43,6 +45,11 @@ from idff_ts.errors import ConfigError, DataError
 
 ANGLE_NAME = re.compile(r"^(phi|psi|omega|chi[1-5])_(-?\d+)$")
 """Accepted angle names: ``phi_3``, ``psi_3`` (and ``omega_3``, ``chi1_3`` … in tables)."""
+
+CIRCULAR_ATTRS = {"circular": 1, "period": 360.0}
+"""Attributes that mark a DataArray as angles on the circle (degrees): :func:`idff_ts.fit`,
+:func:`idff_ts.forecast` and :func:`idff_ts.evaluate` then work in ``(sin, cos)`` space and
+score wrapped differences (:mod:`idff_ts.data.angles`)."""
 
 TABLE_SUFFIXES = (".xvg", ".csv")
 NETCDF_SUFFIXES = (".nc", ".nc4", ".netcdf")
@@ -108,7 +115,8 @@ def _angle_array(values: np.ndarray, names: Sequence[str], time: xr.Variable,
         dims=("time", "angle"),
         coords={"time": time, "angle": ("angle", np.asarray([str(n) for n in names]))},
         name="dihedral",
-        attrs={"units": "degree", "long_name": "backbone dihedral angle", "source": source},
+        attrs={"units": "degree", "long_name": "backbone dihedral angle", "source": source,
+               **CIRCULAR_ATTRS},
     )
 
 
@@ -413,6 +421,7 @@ def _is_angle_netcdf(path: Path) -> bool:
 
 __all__ = [
     "ANGLE_NAME",
+    "CIRCULAR_ATTRS",
     "dihedral",
     "dihedrals_from_backbone",
     "dihedrals_from_trajectory",

@@ -417,6 +417,27 @@ def simulate_polyala(
     )
 
 
+def cached_run(
+    out_dir: str | os.PathLike[str],
+    n_residues: int = 23,
+    picoseconds: float = 400.0,
+    temperature: float = 300.0,
+    frame_interval_ps: float = 1.0,
+    seed: int = 0,
+    platform: str = "CPU",
+    *,
+    threads: int = 1,
+) -> SimulationResult | None:
+    """The finished run in ``out_dir`` with exactly these settings, else None (nothing runs).
+
+    Raises:
+        ConfigError: bad settings (as :func:`simulate_polyala`).
+    """
+    settings = _settings(n_residues, picoseconds, temperature, frame_interval_ps, seed, threads)
+    settings["platform"] = platform
+    return _cached(Path(out_dir), settings)
+
+
 def simulate_polyala_set(
     n_trajectories: int,
     out_dir: str | os.PathLike[str] = "polyala",
@@ -459,6 +480,7 @@ def result_dict(result: SimulationResult) -> dict[str, Any]:
 __all__ = [
     "SimulationResult",
     "build_polyala",
+    "cached_run",
     "extended_chain",
     "place_atom",
     "result_dict",

@@ -508,7 +508,23 @@ def fit(
     Returns:
         A :class:`Forecaster` with the EMA weights of the best checkpoint, the training
         normalisation and ``data_info``.
+
+    Angles (a DataArray with an ``angle`` dim and ``attrs["circular"]``, e.g. from
+    :func:`idff_ts.data.md.load_dihedrals`) are trained on their ``(sin, cos)`` features through
+    :func:`idff_ts.data.angles.fit_angles`; forecasts of that model come back in degrees.
     """
+    from idff_ts.data.angles import fit_angles, is_angle_data
+
+    first = data.get("train") if isinstance(data, Mapping) else data
+    if is_angle_data(first):  # method.md §6: the model never sees raw degrees
+        if mask is not None:
+            raise ConfigError("mask= is not supported for angle data (sin/cos features)")
+        return fit_angles(
+            data, val=val, context=context, horizon=horizon, model=model, train=train,
+            sampler=sampler, time_dim=time_dim, series_dim=series_dim, accelerator=accelerator,
+            devices=devices, strategy=strategy, num_nodes=num_nodes, out_dir=out_dir,
+            resume_from=resume_from, progress=progress, callbacks=callbacks, method=method,
+        )
     import lightning as L
     from lightning.pytorch.loggers import CSVLogger
 

@@ -170,3 +170,57 @@ def test_fit_forecast_generate_in_sincos_space(tmp_path) -> None:
     plain = model.__class__(method=model.method, mean=model.mean, std=model.std)
     with pytest.raises(ConfigError, match="not trained on sin/cos"):
         forecast_angles(test, plain, horizon=1)
+
+
+# ------------------------------------------------- the generic API on angle data (routing)
+def test_circular_attrs_make_evaluate_wrap_by_default() -> None:
+    """An angle forecast (attrs circular=1) is scored wrapped with no distance= argument."""
+    fc, truth = _forecast([-179.0, -179.0, -179.0], 179.0)
+    fc.attrs.update({"units": "degree", "circular": 1, "period": 360.0})
+    scores = evaluate(fc, truth, feature_dim="angle",
+                      metrics=["crps_ecdf", "crps_fair", "mae", "rmse", "energy"])
+    assert scores.attrs["distance"] == "circular" and scores.attrs["period"] == 360.0
+    for name in ("crps_ecdf", "crps_fair", "mae", "rmse", "energy"):
+        assert scores[name].item() == pytest.approx(2.0), name
+    plain = evaluate(fc, truth, metrics=["mae"], distance="absolute")  # forced: 358°
+    assert plain["mae"].item() == pytest.approx(358.0)
+
+
+def test_circular_mean_and_std_across_the_cut() -> None:
+    from idff_ts.data.angles import circular_mean, circular_std
+
+    da = xr.DataArray([179.0, -179.0, 177.0, -177.0], dims="member")
+    assert circular_mean(da, "member").item() == pytest.approx(180.0)
+    # closed form: R = mean cos of ±1°, ±3° about 180°; std = sqrt(-2 ln R)
+    r = np.mean(np.cos(np.radians([1.0, 1.0, 3.0, 3.0])))
+    assert circular_std(da, "member").item() == pytest.approx(np.degrees(np.sqrt(-2 * np.log(r))))
+    assert circular_std(da, "member").item() == pytest.approx(np.std([1, -1, 3, -3]), rel=1e-3)
+
+
+def test_generic_fit_forecast_and_accessor_work_in_degrees(tmp_path) -> None:
+    """``idff_ts.fit`` / ``idff_ts.forecast`` / ``da.idff.forecast`` on angles marked
+    circular train on sin/cos and answer in degrees, as the MD tasks and the CLI rely on."""
+    pytest.importorskip("lightning", reason="training needs lightning")
+    import idff_ts  # noqa: F401 - registers the accessor
+    from idff_ts.forecast import forecast
+    from idff_ts.training.fit import fit
+
+    data = _circular_walk(4, 30, 1).assign_attrs(circular=1, period=360.0)
+    model = fit({"train": data.isel(trajectory=slice(0, 3)), "val": data.isel(trajectory=[3])},
+                context=1, horizon=2, model={"hidden": 16, "depth": 1, "emb_dim": 8},
+                train={"max_epochs": 1, "limit_train_batches": 2, "batch_size": 32,
+                       "val_inits": 4, "val_members": 2}, progress=False)
+    assert model.data_info["angle_encoding"] == "sincos"
+    assert tuple(model.cfg.state_shape) == (4,)  # 2 angles -> 4 sin/cos features
+    test = data.isel(trajectory=[3])
+    fc = forecast(test, model, horizon=2, members=3, seed=0, init=[10.0])
+    again = test.idff.forecast(model=model, horizon=2, members=3, seed=0, init=[10.0])
+    da = fc["dihedral"]
+    assert da.dims == ("init", "trajectory", "lead", "member", "angle")
+    assert list(da["angle"].values) == ["phi_2", "psi_2"]
+    assert da.attrs["units"] == "degree" and da.attrs["circular"] == 1
+    assert np.all((da.values > -180) & (da.values <= 180))
+    assert np.array_equal(again["dihedral"].values, da.values)
+    assert evaluate(fc, test).attrs["distance"] == "circular"
+    with pytest.raises(DataError, match="units 'radian'"):
+        fit(data.assign_attrs(units="radian"), context=1, horizon=2)

@@ -146,7 +146,9 @@ def test_register_md_tasks() -> None:
 
     saved = dict(TASKS)
     try:
-        tasks = register_md_tasks(overwrite=True)
+        assert {"polyala", "ala2"} <= set(TASKS)  # registered on import
+        assert "23-Nme" in get_task("polyala").description  # the default profile
+        tasks = register_md_tasks(polyala_profile="quick", overwrite=True)
         assert {t.name for t in tasks} == {"polyala", "ala2"}
         assert get_task("polyala").variable == "dihedral"
         assert "5-Nme" in get_task("polyala").description
