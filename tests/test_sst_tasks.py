@@ -139,3 +139,34 @@ def test_wa4_task_shapes_and_train_only_standardisation():
     assert np.isfinite(sp["test"].values).all()
     assert sp["test"].attrs["units"] == "1" and "1982-01-01..2018-12-31" in \
         sp["test"].attrs["standardisation"]
+
+
+def test_cli_train_resume_then_forecast(archive, tmp_path):
+    """``idff-ts train --task sst --data …`` trains, ``--resume`` continues the same run, and the
+    checkpoint forecasts real-layout files from a chosen init."""
+    from typer.testing import CliRunner
+
+    from idff_ts.cli import app
+    from idff_ts.training.checkpoint import read_config
+
+    data, out = str(archive / "poisoned"), tmp_path / "run"
+    base = ["train", "--task", "sst", "--data", data, "--box", "88",
+            "--train-period", "2016..2018", "--val-period", "2019-01-01..2019-01-31",
+            "--max-batches", "1", "--batch-size", "4", "--val-inits", "1", "--val-members", "2",
+            "--hidden", "4", "-q", "-o", str(out)]
+    runner = CliRunner()
+    first = runner.invoke(app, [*base, "--epochs", "1"])
+    assert first.exit_code == 0, first.output
+    step1 = read_config(out / "model.pt")["extra"]["global_step"]
+    again = runner.invoke(app, [*base, "--epochs", "2", "--resume"])
+    assert again.exit_code == 0, again.output
+    extra = read_config(out / "model.pt")["extra"]
+    assert extra["global_step"] == 2 * step1 > 0  # continued, not restarted
+    fc = runner.invoke(app, ["forecast", "--checkpoint", str(out / "model.pt"), "--data", data,
+                             "--init", "2019-02-10", "--members", "2", "-q",
+                             "-o", str(tmp_path / "fc.nc")])
+    assert fc.exit_code == 0, fc.output
+    with xr.open_dataset(tmp_path / "fc.nc") as ds:
+        assert list(ds.box.values) == [88] and ds.sizes["member"] == 2
+        assert str(ds.init.values[0])[:10] == "2019-02-10"
+        assert np.isfinite(ds.sst.where(ds.mask)).all()
