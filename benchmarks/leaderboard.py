@@ -13,7 +13,7 @@ else: no model, no data) and writes, next to ``results/``:
 - ``leaderboard_lead.png``, ``leaderboard_nfe.png``, ``leaderboard_wall.png``: CRPS versus
   lead, versus counted NFE and versus forecast wall time.
 
-    python benchmarks/leaderboard.py                      # every profile found
+    python benchmarks/leaderboard.py --docs docs/src/leaderboard.md   # what is committed
     python benchmarks/leaderboard.py --profile quick
 """
 
@@ -178,6 +178,51 @@ def markdown(rows: list[dict[str, Any]], figures: list[str]) -> str:
     return "\n".join(lines)
 
 
+REPO_URL = "https://github.com/idff-ts/idff-ts/blob/main/benchmarks/results"
+
+
+def docs_page(rows: list[dict[str, Any]]) -> str:
+    """The docs page (``docs/src/leaderboard.md``): how to regenerate, and the headlines."""
+    lines = [
+        "# Leaderboard", "",
+        "IDFF against OT-CFM, DDPM/DDIM, DYffusion, persistence and climatology on every task, "
+        "on the same backbones, conditioning, data pipeline and metrics. The full tables (every "
+        "method × NFE row, per-lead CRPS ecdf / fair, MSE and SSR) and the plots are in "
+        f"[`benchmarks/results/leaderboard.md`]({REPO_URL}/leaderboard.md) and "
+        f"[`leaderboard.csv`]({REPO_URL}/leaderboard.csv). This page is written by the same "
+        "command, from the same result files.", "",
+        "```bash",
+        "python benchmarks/run.py --profile quick      # train + score: one JSON per run",
+        "python benchmarks/leaderboard.py              # tables, plots, this page",
+        "```", "",
+        "Each result file (`benchmarks/results/runs/<profile>/<task>/<method>__nfe<N>__seed<S>.json`)"
+        " holds the scores by metric × lead and its provenance: git sha, checkpoint sha256, "
+        "seed, ensemble size M, CRPS estimators, counted NFE, wall time, data version and split. "
+        "Checkpoints are chosen on validation CRPS and IDFF's γ1 per NFE on the validation split;"
+        " the test split is only scored.", "",
+        "**Headline.** For each task: the best CRPS (ecdf, mean over leads) any method reaches "
+        f"with at most {HEADLINE_MAX_NFE:.0f} network calls per slot, and for each method the "
+        f"lowest counted NFE at which it comes within {HEADLINE_TOL:.0%} of it.", "",
+    ]
+    for profile in sorted({r["profile"] for r in rows}):
+        prows = [r for r in rows if r["profile"] == profile]
+        head = headline(prows)
+        lines += [f"## Profile `{profile}`", ""]
+        for task, h in head.items():
+            r0 = next(r for r in prows if r["task"] == task)
+            lines += [f"### {task}", "", f"{r0['n_inits']} test inits, M = {r0['members']}, seeds "
+                      f"{r0['seeds']}. Best: {h['best_crps']:.4f} ({h['best_method']}, NFE "
+                      f"{_nfe(h['best_nfe'])}).", "",
+                      "| method | lowest NFE within 2 % | own best CRPS (NFE) |", "|---|---|---|"]
+            for m in sorted(h["methods"], key=lambda m: (m != "idff", m in REFERENCE, m)):
+                hm = h["methods"][m]
+                within = _nfe(hm["nfe_within"]) if hm["nfe_within"] is not None else "never"
+                lines.append(f"| {m} | {within} | {_f(hm['own_best_crps'])} "
+                             f"({_nfe(hm['own_best_nfe'])}) |")
+            lines.append("")
+    return "\n".join(lines)
+
+
 def _task_section(task: str, trows: list[dict[str, Any]],
                   head: dict[str, Any] | None) -> list[str]:
     r0 = trows[0]
@@ -274,6 +319,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=RESULTS)
     ap.add_argument("--profile", default=None)
     ap.add_argument("--no-plots", action="store_true")
+    ap.add_argument("--docs", type=Path, default=None,
+                    help="also write the docs page here (docs/src/leaderboard.md)")
     args = ap.parse_args(argv)
     results = load_results(args.runs, args.profile)
     if not results:
@@ -285,6 +332,8 @@ def main(argv: list[str] | None = None) -> int:
     write_csv(rows, args.out / "leaderboard.csv")
     (args.out / "leaderboard.md").write_text(markdown(rows, figures))
     (args.out / "leaderboard_headline.json").write_text(json.dumps(heads, indent=1))
+    if args.docs is not None:
+        args.docs.write_text(docs_page(rows))
     print(f"{len(results)} result files → {args.out}/leaderboard.{{md,csv}}")
     return 0
 

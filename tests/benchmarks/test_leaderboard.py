@@ -88,7 +88,9 @@ def test_headline_lowest_nfe_within_two_percent(runs: Path) -> None:
 
 def test_render_reads_only_result_files(runs: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
-    assert lb.main(["--runs", str(runs), "--out", str(out)]) == 0
+    docs = tmp_path / "leaderboard_page.md"
+    assert lb.main(["--runs", str(runs), "--out", str(out), "--docs", str(docs)]) == 0
+    assert "| idff | 3 | 1.0000 (10) |" in docs.read_text()
     md = (out / "leaderboard.md").read_text()
     assert "| idff | 3 | 1.0200 |" in md  # headline row: lowest NFE within 2 %, CRPS there
     assert "| ddpm-ddim | never |" in md
