@@ -67,6 +67,7 @@ def method_specs(profile: str) -> dict[str, MethodSpec]:
                    (1, 2, 5, 10, 20, 50, 100) if quick else (1, 2, 5, 10, 20, 50, 100), 5),
         MethodSpec("ot-cfm-midpoint", "ot-cfm", "midpoint", (2, 10, 50, 100), 4),
         MethodSpec("ot-cfm-dopri5", "ot-cfm", "dopri5", (1,), 5),
+        MethodSpec("i-cfm-euler", "i-cfm", "euler", (1, 2, 5, 10, 20, 50, 100), 5),
         MethodSpec("ddpm-ddim", "ddpm", "ddim", (1, 2, 5, 10, 20, 50, 100), 5),
         MethodSpec("ddpm-ancestral", "ddpm", "ancestral",
                    (10, 20, 50, 100) if quick else (10, 20, 50, 100, 250, 1000), 5),
@@ -101,6 +102,7 @@ PROFILES: dict[str, dict[str, Any]] = {
                                    "val_members": 8, "val_batch_size": 4},
                          "test_stride": 45, "members": 8,
                          "nfe": {"idff": (1, 2, 5, 10), "ot-cfm-euler": (1, 2, 5, 10),
+                                 "i-cfm-euler": (1, 2, 5, 10),
                                  "ot-cfm-midpoint": (), "ot-cfm-dopri5": (),
                                  "ddpm-ddim": (1, 5, 10, 20), "ddpm-ancestral": (20,),
                                  "dyffusion": (1, 2)}},
@@ -227,6 +229,8 @@ def forecast_and_score(td: TaskData, model: Any, split: str, members: int, seed:
 
 
 ARGS_DEVICE = "cpu"
+BASE_PROVENANCE: dict[str, Any] = {}
+"""Provenance taken when the run starts (the git sha of the code that ran)."""
 
 
 def score_table(scores: Any) -> tuple[list, dict, dict]:
@@ -315,7 +319,8 @@ def run_one(td: TaskData, spec: MethodSpec, seed: int, profile: str, out_root: P
             },
             "command": (f"python benchmarks/run.py --profile {profile} --tasks {td.name} "
                         f"--methods {spec.label} --seeds {seed}"),
-            "provenance": provenance(device=ARGS_DEVICE),
+            "provenance": {**BASE_PROVENANCE, **provenance(device=ARGS_DEVICE),
+                           "git_sha": BASE_PROVENANCE.get("git_sha")},
         }
         path = out_root / profile / td.name / f"{spec.label}__nfe{nfe}__seed{seed}.json"
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -330,7 +335,7 @@ def run_one(td: TaskData, spec: MethodSpec, seed: int, profile: str, out_root: P
 
 
 def main(argv: list[str] | None = None) -> int:
-    global ARGS_DEVICE
+    global ARGS_DEVICE, BASE_PROVENANCE
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--profile", choices=sorted(PROFILES), default="quick")
     ap.add_argument("--tasks", default=None, help="comma list (default: the profile's tasks)")
@@ -347,6 +352,7 @@ def main(argv: list[str] | None = None) -> int:
 
     torch.set_num_threads(args.threads)
     ARGS_DEVICE = args.device
+    BASE_PROVENANCE = provenance(device=args.device)
     prof = PROFILES[args.profile]
     specs = method_specs(args.profile)
     tasks = args.tasks.split(",") if args.tasks else list(prof["tasks"])

@@ -1,7 +1,7 @@
 """Forecasting methods over a shared backbone; extend by registering in :data:`METHODS`.
 
 ``idff`` (the product), the baselines of method.md §5 (``ot-cfm``, ``ddpm`` with DDPM-ancestral
-and DDIM sampling, ``dyffusion``) and the reference forecasts ``persistence`` and
+and DDIM sampling, ``dyffusion``; ``i-cfm``, OT-CFM without the OT coupling, as a diagnostic) and the reference forecasts ``persistence`` and
 ``climatology`` (no network; set from the training data).
 """
 
@@ -18,12 +18,13 @@ from idff_ts.methods.base import (
 from idff_ts.methods.ddpm import DDPM
 from idff_ts.methods.dyffusion import DYffusion
 from idff_ts.methods.idff import IDFF
-from idff_ts.methods.otcfm import OTCFM
+from idff_ts.methods.otcfm import ICFM, OTCFM
 from idff_ts.methods.reference import Climatology, Persistence
 
 METHODS: dict[str, type[Method]] = {
     "idff": IDFF,
     "ot-cfm": OTCFM,
+    "i-cfm": ICFM,
     "ddpm": DDPM,
     "dyffusion": DYffusion,
     "persistence": Persistence,
@@ -32,6 +33,7 @@ METHODS: dict[str, type[Method]] = {
 
 __all__ = [
     "DDPM",
+    "ICFM",
     "IDFF",
     "METHODS",
     "OTCFM",

@@ -27,13 +27,16 @@ VARIANTS = [
     ("ot-cfm", "midpoint", 4),
     ("ot-cfm", "rk4", 4),
     ("ot-cfm", "dopri5", 1),
+    ("i-cfm", "euler", 2),
     ("ddpm", "ddim", 3),
     ("ddpm", "ancestral", 3),
     ("dyffusion", "cold", 2),
     ("persistence", "auto", 1),
     ("climatology", "auto", 1),
 ]
+VARIANTS_NAMES = {v[0] for v in VARIANTS}
 CONTEXT, HORIZON = 2, 3
+SOLVER = {"ot-cfm": "euler", "i-cfm": "euler", "ddpm": "ddim", "dyffusion": "cold"}
 
 
 def tiny_cfg(state_shape: tuple[int, ...] = (3,), **kw: object) -> ModelConfig:
@@ -95,6 +98,7 @@ class CallCounter:
 
 def test_registry_has_every_method_of_the_design() -> None:
     assert {"idff", "ot-cfm", "ddpm", "dyffusion", "persistence", "climatology"} <= set(METHODS)
+    assert set(VARIANTS_NAMES) == set(METHODS)
     for name, cls in METHODS.items():
         assert cls.name == name
         assert cls.__doc__ or cls.__module__.__doc__
@@ -110,7 +114,7 @@ def test_shapes_and_finite(name: str, solver: str, nfe: int) -> None:
 @pytest.mark.parametrize("name", ALL)
 def test_field_states_on_the_unet(name: str) -> None:
     method = build(name, (1, 6, 6))
-    solver = {"ot-cfm": "euler", "ddpm": "ddim", "dyffusion": "cold"}.get(name, "auto")
+    solver = SOLVER.get(name, "auto")
     res = run(method, solver, 1, members=2)
     assert res.samples.shape == (2, 2, HORIZON, 1, 6, 6)
     assert torch.isfinite(res.samples).all()
@@ -137,7 +141,7 @@ def test_counted_nfe_equals_network_calls(name: str, solver: str, nfe: int) -> N
         counter.close()
     assert res.calls == counter.n
     assert res.nfe == counter.n // HORIZON
-    fixed = {"idff": 1, "ddpm": 1, "euler": 1, "midpoint": 2, "rk4": 4}
+    fixed = {"idff": 1, "ddpm": 1, "euler": 1, "midpoint": 2, "rk4": 4}  # calls per step
     per_step = fixed.get(name, fixed.get(solver))
     if per_step is not None:  # fixed-grid samplers: exactly nfe calls per slot
         assert counter.n == HORIZON * (nfe // per_step) * per_step
@@ -193,7 +197,7 @@ def test_checkpoint_round_trip_reproduces_samples(name: str, tmp_path) -> None:
     save_checkpoint(tmp_path / "m.pt", fc)
     back = load_checkpoint(tmp_path / "m.pt")
     assert type(back.method) is type(method)
-    solver = {"ot-cfm": "euler", "ddpm": "ddim", "dyffusion": "cold"}.get(name, "auto")
+    solver = SOLVER.get(name, "auto")
     assert torch.equal(run(method, solver, 2).samples, run(back.method, solver, 2).samples)
 
 
