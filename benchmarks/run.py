@@ -13,7 +13,7 @@ the one sampler knob searched here (IDFF's γ1 ∈ {0, 2} at each NFE) is chosen
 
     python benchmarks/run.py --profile quick                       # every quick task
     python benchmarks/run.py --profile quick --tasks lorenz63 --methods idff,ddpm-ddim
-    python benchmarks/run.py --profile paper --device cuda         # the GPU protocol
+    python benchmarks/run.py --profile paper --device cuda --data 'sst.day.mean.*.nc'  # GPU
     python benchmarks/leaderboard.py                               # render the tables
 
 Profiles (``PROFILES``): ``quick`` sizes every task down to fit a shared 2-core CPU (fewer
@@ -118,7 +118,8 @@ PROFILES: dict[str, dict[str, Any]] = {
     "paper": {
         "seeds": (0, 1, 2),
         "members": 50,
-        "tasks": {"lorenz63": {}, "rossler": {}, "sst-wa4": {}, "polyala": {}, "sst-etp": {}},
+        "tasks": {"lorenz63": {}, "rossler": {}, "sst-wa4": {}, "polyala": {}, "sst-demo": {},
+                  "sst-etp": {}},
     },
 }
 
@@ -144,7 +145,7 @@ def _array_sha(splits: dict[str, Any]) -> str:
     return h.hexdigest()
 
 
-def load_task(name: str, profile: str) -> TaskData:
+def load_task(name: str, profile: str, data: list[str] | None = None) -> TaskData:
     from idff_ts.tasks import get_task
 
     if name == "polyala":
@@ -155,7 +156,13 @@ def load_task(name: str, profile: str) -> TaskData:
     else:
         task = get_task(name)
         kind = "vector"
-    splits = task.splits()
+    if data and getattr(task, "protocol", None) is not None:  # the user's OISST archive
+        from idff_ts.sst.train import split_tiles
+
+        tiles = task.tiles(data if len(data) > 1 else data[0])
+        splits = {k: split_tiles(tiles, getattr(task.protocol, k), k) for k in ("train", "val", "test")}
+    else:
+        splits = task.splits()
     mask = None
     if getattr(task, "protocol", None) is not None:  # SST tiles: standardised anomalies
         splits, mask = standardise_sst(task, splits)
@@ -344,6 +351,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=RUNS)
     ap.add_argument("--work", type=Path, default=Path("runs") / "benchmarks",
                     help="where checkpoints go (not committed)")
+    ap.add_argument("--data", nargs="+", default=None,
+                    help="OISST files / glob for SST tile tasks without a bundled archive "
+                    "(sst-etp: `--data 'sst.day.mean.*.nc'`)")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--threads", type=int, default=1, help="torch CPU threads")
     args = ap.parse_args(argv)
@@ -362,7 +372,7 @@ def main(argv: list[str] | None = None) -> int:
         ap.error(f"unknown methods {unknown}; known: {sorted(specs)}")
     seeds = [int(s) for s in args.seeds.split(",")] if args.seeds else list(prof["seeds"])
     for name in tasks:
-        td = load_task(name, args.profile)
+        td = load_task(name, args.profile, args.data)
         models: dict = {}
         for seed in seeds:
             for label in labels:
