@@ -113,7 +113,8 @@ PROFILES: dict[str, dict[str, Any]] = {
         "seeds": (0,),
         "members": 4,
         "tasks": {"lorenz63": {"train": {"max_epochs": 1, "limit_train_batches": 2, "val_inits": 4,
-                                         "val_members": 4}, "test_stride": 150}},
+                                         "val_members": 4}, "test_stride": 150,
+                                "nfe": {"idff": (1, 2), "ddpm-ddim": (2,)}}},
     },
     "paper": {
         "seeds": (0, 1, 2),
