@@ -175,7 +175,36 @@ def markdown(rows: list[dict[str, Any]], figures: list[str]) -> str:
                            key=lambda r: (r["method"], r["nfe_counted"]))
             lines += _task_section(task, trows, head.get(task))
     lines += ["## Figures", ""] + [f"![{f}]({f})" for f in figures] + [""]
+    lines += ["## How the methods are run (read before comparing)", "", *NOTES, ""]
     return "\n".join(lines)
+
+
+NOTES = [
+    "- **Same everything.** Every learned method uses the task's backbone (MLP or UNet), its "
+    "conditioning (context window + slot embedding + sinusoidal time), its normalisation, the "
+    "same optimiser, epochs, EMA and validation-CRPS checkpoint selection (`idff_ts.fit(method=...)`).",
+    "- **IDFF**: bridge sampler, γ2 = 0; γ1 ∈ {0, 2} chosen per NFE on validation (at NFE ≤ 2 "
+    "γ1 has no effect and is not searched).",
+    "- **OT-CFM** (Tong et al. 2024): noise → next state, exact minibatch OT between noise and "
+    "targets, the condition carried with its target; σ = 0.01. Because the pairing looks at the "
+    "targets only, when the condition nearly fixes the target the noise it is trained with "
+    "is a small part of N(0, I) while sampling draws from all of it; **I-CFM** (independent "
+    "coupling, otherwise identical) is listed to separate that effect from flow matching itself.",
+    "- **DDPM / DDIM** (Ho et al. 2020; Nichol & Dhariwal 2021; Song et al. 2021): ε-prediction, "
+    "cosine schedule, T = 1000, respaced from T; x̂1 clipped to ±5 standardised units. With "
+    "this schedule sqrt(ᾱ_T) ≈ 5e-5, so 1–2 DDIM steps turn small ε̂ errors into large x̂1 "
+    "errors: its low-NFE rows show that, not a tuning failure.",
+    "- **DYffusion** (Rühling Cachay et al. 2023): interpolator (MC dropout 0.15 kept on at "
+    "inference) and forecaster over the task's horizon, trained together on the sum of their "
+    "losses with a stop-gradient (the paper trains them in two stages); cold sampling with "
+    "1, 2, … sub-steps per slot, ≈ 3 network calls each (counted).",
+    "- **Persistence** (1 member) and **climatology** (M training states drawn per member and "
+    "slot) make no network calls (NFE 0).",
+    "- **NFE** is counted by the code that calls the network, per member and slot; dopri5 is "
+    "adaptive (its setting is ignored, its calls counted). Wall time is the forecast only, on "
+    "the machine in each file's provenance (a shared 2-core CPU for `quick`: compare within a "
+    "table, not across runs).",
+]
 
 
 REPO_URL = "https://github.com/idff-ts/idff-ts/blob/main/benchmarks/results"
