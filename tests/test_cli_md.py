@@ -187,3 +187,12 @@ def test_ala2_task_end_to_end(tmp_path: Path, monkeypatch) -> None:
     with xr.open_dataset("m.nc") as m:
         assert m.attrs["distance"] == "circular" and m.sizes["lead"] == 10
         assert m.attrs["truth"] == "task ala2 (test split)"
+
+
+def test_simulate_without_openmm_says_how_to_install(monkeypatch, tmp_path: Path) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "openmm", None)  # `import openmm` raises ImportError
+    r = run("data", "simulate", "polyala", *SIM, "-o", tmp_path / "x")
+    one_line_error(r, 1, "needs OpenMM and mdtraj", "pip install 'idff-ts[md]'")
+    assert not list((tmp_path / "x").glob("polyala.*"))
