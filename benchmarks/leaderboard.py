@@ -311,8 +311,12 @@ def plot(rows: list[dict[str, Any]], out: Path) -> list[str]:
     tasks = sorted({(r["profile"], r["task"]) for r in rows})
     names = []
     for kind in ("lead", "nfe", "wall"):
-        fig, axes = plt.subplots(1, len(tasks), figsize=(5.2 * len(tasks), 4.2), squeeze=False)
-        for ax, (profile, task) in zip(axes[0], tasks, strict=True):
+        ncols = min(3, len(tasks))
+        nrows = -(-len(tasks) // ncols)
+        fig, axes = plt.subplots(nrows, ncols, figsize=(5.4 * ncols, 4.2 * nrows), squeeze=False)
+        for ax in axes.flat[len(tasks):]:
+            ax.axis("off")
+        for ax, (profile, task) in zip(axes.flat, tasks, strict=False):
             trows = [r for r in rows if r["task"] == task and r["profile"] == profile]
             methods = sorted({r["method"] for r in trows})
             for m in methods:
@@ -330,6 +334,7 @@ def plot(rows: list[dict[str, Any]], out: Path) -> list[str]:
                     ax.plot(x, [r["crps_ecdf"] for r in mine], style, label=m)
             if kind != "lead":
                 ax.set_xscale("log")
+            ax.set_yscale("log")  # low-NFE failures would otherwise flatten everything else
             ax.set(title=f"{task} ({profile})", ylabel="CRPS (ecdf)",
                    xlabel={"lead": f"lead ({trows[0].get('lead_units', '')})",
                            "nfe": "NFE per slot (counted)", "wall": "forecast wall time (s)"}[kind])
