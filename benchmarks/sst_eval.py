@@ -159,6 +159,15 @@ def _sha_file(path: Path) -> str:
 
 
 # ------------------------------------------------------------------------------- sst-wa4
+def _training_extra(path: Path) -> dict[str, Any]:
+    """Best validation CRPS, epochs, steps and the validation history of a saved checkpoint."""
+    from idff_ts.training.checkpoint import read_config
+
+    extra = read_config(path).get("extra", {})
+    return {k: extra.get(k) for k in ("best_val_crps", "best_checkpoint", "epochs", "global_step",
+                                      "val_history")}
+
+
 def eval_wa4(cfg: dict[str, Any], seed: int, work: Path) -> dict[str, Any]:
     import dataclasses
 
@@ -225,7 +234,7 @@ def eval_wa4(cfg: dict[str, Any], seed: int, work: Path) -> dict[str, Any]:
         "model": {k: (list(v) if isinstance(v, tuple) else v)
                   for k, v in dataclasses.asdict(model.cfg).items()},
         "train_config": {**task.train, **cfg["wa4_train"], "seed": seed},
-        "best_val_crps_training": (model.data_info or {}).get("best_val_crps"),
+        "training": _training_extra(work / "sst-wa4" / "model.pt"),
         "n_parameters": int(sum(q.numel() for q in model.method.parameters())),
         "members": members, "seed": seed,
         "n_inits": int(len(inits)), "init_stride_days": cfg["wa4_stride"],
@@ -246,7 +255,8 @@ def _markdown(out: dict[str, Any]) -> str:
              f"torch threads {out['provenance']['torch_threads']}, 1-min load "
              f"{out['provenance']['load_average_1min']:.2f} at start. Scores in standardised "
              "anomaly units, per lead then mean over leads (evaluation.md §2); CRPS estimators "
-             "ecdf and fair; persistence has one member (no fair CRPS / SSR).", ""]
+             "ecdf and fair; persistence has one member (no fair CRPS / SSR). Each task's own "
+             "run and provenance are listed under it.", ""]
     for r in out["tasks"].values():
         lines += [f"## {r['task']}", "",
                   f"- data: {r['data']}; {r['split']}",
@@ -255,7 +265,17 @@ def _markdown(out: dict[str, Any]) -> str:
                   f"{r['members']}, seed {r['seed']}, sampler NFE {r['sampler']['nfe']} "
                   f"(γ1 {r['sampler']['gamma1']}, γ2 {r['sampler']['gamma2']}), counted NFE "
                   f"{r['nfe_counted_per_slot']} per slot, {r['network_calls']} network calls; "
-                  f"wall: " + ", ".join(f"{k} {v:.1f} s" for k, v in r["wall_s"].items()),
+                  "wall: " + ", ".join(f"{k} {v:.1f} s" for k, v in r["wall_s"].items()),
+                  f"- run: `{r['command']}`, git `{r['provenance']['git_sha']}`, "
+                  f"{r['provenance']['timestamp']}, torch threads "
+                  f"{r['provenance']['torch_threads']}, 1-min load "
+                  f"{r['provenance']['load_average_1min']:.2f} → "
+                  f"{r['provenance']['load_average_1min_end']:.2f}",
+                  *([f"- training: best validation CRPS {r['training']['best_val_crps']:.4f} "
+                     f"({r['training']['best_checkpoint']}), {r['training']['epochs']} epochs, "
+                     f"{r['training']['global_step']} steps; validation CRPS by sampler NFE: "
+                     + ", ".join(f"{k}: {v:.4f}" for k, v in r["val_crps_ecdf_by_nfe"].items())]
+                    if r.get("training") else []),
                   "", "Mean over leads 1–7:", "",
                   "| method | CRPS ecdf | CRPS fair | MSE | RMSE | SSR |", "|---|---|---|---|---|---|"]
         for meth, s in r["scores"].items():
@@ -307,6 +327,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--demo-members", type=int, default=None)
     ap.add_argument("--out", type=Path, default=None, help="results folder")
     ap.add_argument("--work", type=Path, default=None, help="checkpoints (not committed)")
+    ap.add_argument("--merge", action="store_true",
+                    help="keep the other tasks' results (each with its own provenance) from an "
+                         "existing sst_eval.json in the results folder")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s",
                         stream=sys.stderr)
@@ -326,6 +349,7 @@ def main(argv: list[str] | None = None) -> int:
     tasks: dict[str, Any] = {}
     for name in args.tasks.split(","):
         t0 = time.perf_counter()
+        task_prov = provenance(device="cpu", seed=args.seed)
         if name == "sst-demo":
             tasks[name] = eval_demo(cfg, args.seed)
         elif name == "sst-wa4":
@@ -333,6 +357,9 @@ def main(argv: list[str] | None = None) -> int:
         else:
             ap.error(f"unknown task {name}")
         tasks[name]["wall_s"]["total"] = time.perf_counter() - t0
+        tasks[name]["command"] = f"python benchmarks/sst_eval.py --tasks {name}" + (
+            " --quick" if args.quick else "")
+        tasks[name]["provenance"] = {**task_prov, "load_average_1min_end": os.getloadavg()[0]}
         log.info("%s: %s", name, {m: round(s["mean_over_leads"]["crps_ecdf"], 4)
                                   for m, s in tasks[name]["scores"].items()})
     argv_txt = " ".join(sys.argv[1:] if argv is None else argv)
@@ -346,6 +373,11 @@ def main(argv: list[str] | None = None) -> int:
         "provenance": {**prov, "load_average_1min_end": os.getloadavg()[0]},
         "tasks": tasks,
     }
+    old = out_dir / "sst_eval.json"
+    if args.merge and old.is_file():
+        kept = {k: v for k, v in json.loads(old.read_text())["tasks"].items() if k not in tasks}
+        out["tasks"] = {**kept, **tasks}
+        out["merged_from_previous_run"] = sorted(kept)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / "sst_eval.json").write_text(json.dumps(out, indent=1) + "\n")
     (out_dir / "sst_eval.md").write_text(_markdown(out))
