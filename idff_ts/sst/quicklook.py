@@ -78,10 +78,21 @@ def quicklook_png(
     smax = float(np.nanmax(spread)) if np.isfinite(spread).any() else 1.0
     cmap = matplotlib.colormaps["RdYlBu_r"].with_extremes(bad="0.6")
     cmap_s = matplotlib.colormaps["viridis"].with_extremes(bad="0.6")
-    fig, axes = plt.subplots(
-        len(rows), n_lead, figsize=(1.9 * n_lead + 1.2, 1.9 * len(rows) + 0.9),
-        squeeze=False, sharex=True, sharey=True, constrained_layout=True,
-    )
+    # A fixed layout in inches (square tiles), much cheaper than constrained layout: the PNG is
+    # part of every demo forecast's wall time.
+    cell, gap, left, right, top, bottom, bar = 1.75, 0.12, 0.75, 1.0, 0.8, 0.35, 0.12
+    width = left + n_lead * cell + (n_lead - 1) * gap + right
+    height = top + len(rows) * cell + (len(rows) - 1) * gap + bottom
+    fig = plt.figure(figsize=(width, height))
+    axes = np.empty((len(rows), n_lead), dtype=object)
+    for r in range(len(rows)):
+        y0 = height - top - (r + 1) * cell - r * gap
+        for k in range(n_lead):
+            x0 = left + k * (cell + gap)
+            axes[r, k] = fig.add_axes(
+                (x0 / width, y0 / height, cell / width, cell / height),
+                sharex=axes[0, 0] if (r or k) else None, sharey=axes[0, 0] if (r or k) else None,
+            )
     images = []
     for r, (label, values) in enumerate(rows):
         for k in range(n_lead):
@@ -106,9 +117,16 @@ def quicklook_png(
     for ax in axes[:, 0]:
         ticks_y = [extent[2], extent[3]]
         ax.set_yticks(ticks_y, [_lat_label(t) for t in ticks_y])
+    for ax in axes[:-1].ravel():
+        ax.tick_params(labelbottom=False)
+    for ax in axes[:, 1:].ravel():
+        ax.tick_params(labelleft=False)
     for r, im in enumerate(images):  # one bar per row; rows other than the spread share a scale
-        fig.colorbar(im, ax=axes[r, :], shrink=0.9, pad=0.01,
-                     label="spread (°C)" if r == 1 else "SST (°C)")
+        y0 = height - top - (r + 1) * cell - r * gap
+        cax = fig.add_axes(((width - right + gap) / width, (y0 + 0.1 * cell) / height,
+                            bar / width, 0.8 * cell / height))
+        fig.colorbar(im, cax=cax, label="spread (°C)" if r == 1 else "SST (°C)")
+        cax.tick_params(labelsize=7)
     init_day = pd.Timestamp(sub["init"].values)
     synthetic = bool(ds.attrs.get("synthetic_demo", 0))
     title = (
