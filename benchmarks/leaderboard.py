@@ -167,9 +167,11 @@ def markdown(rows: list[dict[str, Any]], figures: list[str]) -> str:
         head = headline(prows)
         lines += [f"## Profile `{profile}`", ""]
         if profile == "quick":
-            lines += ["Sized down to run on a shared 2-core CPU (fewer epochs and test inits, "
-                      "small networks, one seed, M = 20): rankings at these sizes are indicative, "
-                      "not the paper protocol (`--profile paper`).", ""]
+            lines += ["Sized down to run on a shared 2-core CPU in well under an hour: one seed, "
+                      "thinned test inits, smaller ensembles, fewer epochs for the SST tasks and "
+                      "fewer NFE settings for `sst-demo` (each task's sizes are stated below). "
+                      "Rankings at these sizes are indicative, not the paper protocol "
+                      "(`--profile paper`).", ""]
         for task in sorted({r["task"] for r in prows}):
             trows = sorted((r for r in prows if r["task"] == task),
                            key=lambda r: (r["method"], r["nfe_counted"]))
@@ -263,7 +265,9 @@ def _task_section(task: str, trows: list[dict[str, Any]],
              f"{r0['seeds']}, backbone {model.get('backbone', '–')} (hidden {model.get('hidden', '–')}, "
              f"depth {model.get('depth', '–')}), training overrides "
              f"`{json.dumps(sizes.get('train_overrides', {}))}`, horizon {len(r0['leads'])} slots.",
-             ""]
+             "", f"Regenerate: `python benchmarks/run.py --profile {r0['profile']} --tasks {task}` "
+             "then `python benchmarks/leaderboard.py --docs docs/src/leaderboard.md` (one row: "
+             "the `command` column of `leaderboard.csv`).", ""]
     if head is not None:
         lines += [f"**Headline.** Best CRPS (ecdf) at ≤ {HEADLINE_MAX_NFE:.0f} counted NFE: "
                   f"{head['best_crps']:.4f} ({head['best_method']}, NFE {_nfe(head['best_nfe'])});"
