@@ -114,7 +114,7 @@ PROFILES: dict[str, dict[str, Any]] = {
         "members": 4,
         "tasks": {"lorenz63": {"train": {"max_epochs": 1, "limit_train_batches": 2, "val_inits": 4,
                                          "val_members": 4}, "test_stride": 150,
-                                "nfe": {"idff": (1, 2), "ddpm-ddim": (2,)}}},
+                                "nfe": {"idff": (1, 3), "ddpm-ddim": (2,)}}},
     },
     "paper": {
         "seeds": (0, 1, 2),

@@ -44,11 +44,38 @@ def test_smoke_profile_writes_result_files_and_a_leaderboard(tmp_path: Path) -> 
         if res["method"] == "idff":
             assert res["nfe_counted"] == res["nfe_setting"]  # one call per bridge step
             sel = res["selection"]
-            assert sel["split"] == "val" and res["sampler"]["gamma1"] == sel["chosen"]
-            assert sel["val_crps_ecdf_mean"][f"{sel['chosen']:g}"] == min(sel["val_crps_ecdf_mean"].values())
+            if res["nfe_setting"] <= 2:  # γ1 cannot change the samples: nothing searched
+                assert sel["searched"] == "nothing" and res["sampler"]["gamma1"] == 0.0
+            else:
+                assert sel["split"] == "val" and res["sampler"]["gamma1"] == sel["chosen"]
+                val = sel["val_crps_ecdf_mean"]
+                assert val[f"{sel['chosen']:g}"] == min(val.values())
         if res["method"] == "persistence":
             assert res["nfe_counted"] == 0 and res["members"] == 1
     lb = _load("leaderboard")
     assert lb.main(["--runs", str(out), "--out", str(tmp_path / "lb"), "--no-plots"]) == 0
     md = (tmp_path / "lb" / "leaderboard.md").read_text()
     assert "### lorenz63" in md and "| persistence |" in md
+
+
+def test_gamma1_cannot_matter_at_two_steps_or_fewer() -> None:
+    """Why the runner does not search γ1 at NFE ≤ 2: the samples are identical."""
+    import torch
+
+    from idff_ts.config import ModelConfig, SamplerConfig
+    from idff_ts.methods import IDFF
+    from idff_ts.sampling.rollout import forecast_ensemble
+
+    torch.manual_seed(0)
+    method = IDFF(ModelConfig(state_shape=(3,), horizon=2, hidden=16, depth=1, emb_dim=8, sigma=0.5))
+    with torch.no_grad():
+        for p in method.parameters():
+            p.add_(0.1 * torch.randn_like(p))
+    ctx = torch.randn(4, 1, 3)
+    for nfe in (1, 2):
+        a, b = (forecast_ensemble(method, ctx, 2, 3, SamplerConfig(nfe=nfe, gamma1=g), seed=1).samples
+                for g in (0.0, 2.0))
+        assert torch.equal(a, b)
+    a, b = (forecast_ensemble(method, ctx, 2, 3, SamplerConfig(nfe=3, gamma1=g), seed=1).samples
+            for g in (0.0, 2.0))
+    assert not torch.equal(a, b)  # from three steps on it does
