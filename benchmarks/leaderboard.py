@@ -251,6 +251,7 @@ def docs_page(rows: list[dict[str, Any]]) -> str:
                 lines.append(f"| {m} | {within} | {_f(hm['own_best_crps'])} "
                              f"({_nfe(hm['own_best_nfe'])}) |")
             lines.append("")
+    lines += ["## How the methods are run", "", *NOTES, ""]
     return "\n".join(lines)
 
 
