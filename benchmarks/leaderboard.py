@@ -326,7 +326,7 @@ def plot(rows: list[dict[str, Any]], out: Path) -> list[str]:
             methods = sorted({r["method"] for r in trows})
             for m in methods:
                 mine = sorted((r for r in trows if r["method"] == m), key=lambda r: r["nfe_counted"])
-                style = "o-" if m == "idff" else ("k--" if m in REFERENCE else ".-")
+                style = {"idff": "o-", "climatology": "k--", "persistence": "k:"}.get(m, ".-")
                 if kind == "lead":
                     b = _best_rows(mine)[0]
                     ax.plot(b["leads"], b["crps_ecdf_by_lead"], style,
