@@ -224,7 +224,8 @@ def docs_page(rows: list[dict[str, Any]]) -> str:
         "command, from the same result files.", "",
         "```bash",
         "python benchmarks/run.py --profile quick      # train + score: one JSON per run",
-        "python benchmarks/leaderboard.py              # tables, plots, this page",
+        "python benchmarks/leaderboard.py --docs docs/src/leaderboard.md   # tables, plots, this page",
+        "idff-ts leaderboard --docs docs/src/leaderboard.md                # the same, as a command",
         "```", "",
         "Each result file (`benchmarks/results/runs/<profile>/<task>/<method>__nfe<N>__seed<S>.json`)"
         " holds the scores by metric × lead and its provenance: git sha, checkpoint sha256, "

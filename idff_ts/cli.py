@@ -854,6 +854,10 @@ from idff_ts.cli_data import data_app  # noqa: E402
 
 app.add_typer(data_app, name="data")
 
+from idff_ts.cli_leaderboard import leaderboard_cmd  # noqa: E402
+
+app.command("leaderboard")(leaderboard_cmd)
+
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point ``idff-ts`` (see the module doc)."""
