@@ -84,6 +84,16 @@ class ForecastModule(L.LightningModule):
         self._val_acc: torch.Tensor | None = None
         self.val_history: list[dict[str, float]] = []
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Lightning sets ``_current_fx_name`` (a str or None) around every hook it calls, some
+        # two dozen times per training step; ``nn.Module.__setattr__`` would look the name up
+        # in the parameter, buffer and submodule tables each time. It is none of those, so a
+        # plain attribute write is equivalent (benchmarks/train_overhead.py: fixed cost).
+        if name == "_current_fx_name":
+            object.__setattr__(self, name, value)
+        else:
+            super().__setattr__(name, value)
+
     # ----------------------------------------------------------------------------- helpers
     def _with_mask(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         if self.mask is None:
