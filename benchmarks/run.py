@@ -164,6 +164,8 @@ def load_task(name: str, profile: str, data: list[str] | None = None) -> TaskDat
         splits = {k: split_tiles(tiles, getattr(task.protocol, k), k) for k in ("train", "val", "test")}
     else:
         splits = task.splits()
+    if kind == "vector" and splits["train"].attrs.get("circular"):  # e.g. ala2's dihedrals
+        kind = "angles"
     mask = None
     if getattr(task, "protocol", None) is not None:  # SST tiles: standardised anomalies
         splits, mask = standardise_sst(task, splits)
@@ -189,14 +191,17 @@ def standardise_sst(task: Any, splits: dict[str, Any]) -> tuple[dict[str, Any], 
     return z, xr.DataArray(common, dims=(ydim, xdim))
 
 
-def fit_method(td: TaskData, spec: MethodSpec, seed: int, train_over: dict, out_dir: Path) -> Any:
+def fit_method(td: TaskData, spec: MethodSpec, seed: int, train_over: dict, out_dir: Path,
+               model_over: dict | None = None) -> Any:
+    """Train ``spec``'s method on the task's train split (validation CRPS selects the checkpoint);
+    ``model_over`` overrides the task's model config (e.g. ``{"sigma": 2.0}``)."""
     import idff_ts
     from idff_ts.config import SamplerConfig
 
     task = td.task
     kwargs = dict(
         val=td.splits["val"], context=task.context, horizon=task.horizon,
-        model=task.model_config(),
+        model=task.model_config(**(model_over or {})),
         train=task.train_config(**{**train_over, "seed": seed, "val_nfe": spec.val_nfe}),
         sampler=SamplerConfig(nfe=spec.val_nfe, gamma1=0.0, solver=spec.solver),
         method=spec.method, out_dir=out_dir, progress=False,
@@ -208,7 +213,7 @@ def fit_method(td: TaskData, spec: MethodSpec, seed: int, train_over: dict, out_
     if td.kind == "tiles":  # as fit_sst: the UNet demo preset, series = boxes, ocean mask
         from idff_ts.nets.unet import UNET_PRESETS
 
-        kwargs["model"] = {**UNET_PRESETS["demo"], **task.model_config()}
+        kwargs["model"] = {**UNET_PRESETS["demo"], **task.model_config(**(model_over or {}))}
         kwargs.update(series_dim="box", mask=td.mask.values[None].astype(np.float32))
     return idff_ts.fit(td.splits["train"], **kwargs)
 

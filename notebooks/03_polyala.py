@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -53,7 +55,7 @@ print(dict(train.sizes), train.attrs["units"], list(train.angle.values[:4]), "â€
 
 # %%
 overrides = {"max_epochs": 2, "limit_train_batches": 4, "val_inits": 8, "val_members": 4} \
-    if QUICK else {"max_epochs": 20}
+    if QUICK else {}  # the task's own sizes
 model = idff_ts.fit(
     train, val=val, horizon=task.horizon,
     model=task.model_config(**({"hidden": 64, "depth": 2} if QUICK else {})),
