@@ -145,7 +145,8 @@ def main(argv: list[str] | None = None) -> int:
     splits = ala2_task(path).make_splits(args.seed)
     train, val, test = splits["train"], splits["val"], splits["test"]
     step = float(test["time"].values[1] - test["time"].values[0])
-    model_cfg = {"hidden": 128, "depth": 2, "emb_dim": 32, "sigma": 0.1}
+    # σ: the ala2 task's validation choice (benchmarks/results/sigma_sweep.md)
+    model_cfg = {"hidden": 128, "depth": 2, "emb_dim": 32, "sigma": 2.0}
     train_cfg = {"max_epochs": args.epochs, "batch_size": 256, "lr": 2e-3,
                  "limit_train_batches": 16, "val_members": 16, "val_nfe": 5, "val_inits": 64,
                  "patience": args.epochs, "seed": args.seed}
@@ -223,7 +224,8 @@ def markdown(result: dict[str, Any]) -> str:
         "the (φ, ψ) vector.",
         "",
         f"IDFF: sin/cos encoding, MLP hidden {s['model']['hidden']} × depth "
-        f"{s['model']['depth']}, trained {tr['wall_s']} s ({tr['epochs']} epochs, "
+        f"{s['model']['depth']}, bridge σ = {s['model']['sigma']:g}, trained {tr['wall_s']} s "
+        f"({tr['epochs']} epochs, "
         f"{tr['global_step']} steps, best validation CRPS {tr['best_val_crps']:.4f} in "
         "standardised feature units). Counted NFE per slot: "
         + ", ".join(f"{k}: {v['nfe_counted']} ({v['wall_s']} s)"
