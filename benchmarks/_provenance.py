@@ -19,7 +19,9 @@ def git_sha() -> str:
             ["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=REPO,
+            # result files are outputs, not code: a concurrent run rewriting them is not "dirty"
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", ".",
+             ":(exclude)benchmarks/results"], cwd=REPO,
             capture_output=True, text=True, check=True,
         ).stdout.strip()
         return sha + ("+dirty" if dirty else "")
