@@ -1,6 +1,6 @@
 """Quality versus NFE and the γ1/γ2 ablation on Lorenz-63 and Rössler.
 
-1. **Bridge width σ.** For each task and σ ∈ {0.1, 0.3, 0.5, 1.0}, train IDFF (the task's
+1. **Bridge width σ.** For each task and σ ∈ {0.1, 0.3, 0.5, 1, 2, 3}, train IDFF (the task's
    defaults otherwise, seeded) and score the **validation** split over NFE ∈ {2, 3, 5, 10, 20,
    50} × γ1 ∈ {0, 2}. The σ chosen is the one with the lowest mean over tasks of
    ``best val CRPS(σ) / best val CRPS over all σ`` (the ModelConfig / task default).
@@ -30,7 +30,7 @@ ABLATION = [(g1, 0.0) for g1 in (0.5, 2.0)] + [(0.0, g2) for g2 in (0.5, 1.0)]
 ABLATION_NFES = (2, 5, 10)
 MEMBERS = 20
 SEED = 0
-SIGMAS = (0.1, 0.3, 0.5, 1.0)
+SIGMAS = (0.1, 0.3, 0.5, 1.0, 2.0, 3.0)
 SIGMA_NFES = (2, 3, 5, 10, 20, 50)
 
 
