@@ -29,17 +29,19 @@ class ModelConfig:
     blocks; ``attention`` adds self-attention at the lowest resolution; ``static_channels`` is
     the number of fixed fields (e.g. a land mask) appended to the context channels.
 
-    ``sigma`` is the bridge's diffusion in standardised units. The default 1.0 was chosen on the
-    validation splits of the Lorenz-63 and Rössler tasks over σ ∈ {0.1, 0.3, 0.5, 1}
-    (``benchmarks/results/attractor_nfe.md``); 0.3–1 were within a few per cent of each other,
-    0.1 about 30 % worse and degrading as NFE grows. The SST tasks use 0.5 (their own choice).
+    ``sigma`` is the bridge's diffusion in standardised units. The default 0.5 was chosen on the
+    validation splits of the Lorenz-63 and Rössler tasks over σ ∈ {0.1, 0.3, 0.5, 1, 2, 3}
+    (``benchmarks/results/attractor_nfe.md``): 0.3–1 were within ~4 % of each other (a single
+    training seed: an earlier run picked 1), 0.1 about 34 % worse and degrading as NFE grows,
+    2–3 7–9 % worse. Other tasks chose their own on validation
+    (``benchmarks/results/sigma_sweep.md``): SST 0.5, polyalanine 3, alanine dipeptide 2.
     """
 
     state_shape: tuple[int, ...] = (3,)
     backbone: str = "mlp"
     context: int = 1
     horizon: int = 7
-    sigma: float = 1.0
+    sigma: float = 0.5
     hidden: int = 128
     depth: int = 3
     emb_dim: int = 32
@@ -78,14 +80,14 @@ class ModelConfig:
 class SamplerConfig:
     """Bridge-sampler knobs (method.md §3): steps per slot (= NFE), γ1 momentum, γ2 curvature.
 
-    The defaults (NFE 5, γ1 = 0, γ2 = 0) were chosen on the validation splits of the Lorenz-63
-    and Rössler tasks (σ = 1): the fewest steps within 2 % of each task's best validation CRPS
+    The defaults (NFE 3, γ1 = 0, γ2 = 0) were chosen on the validation splits of the Lorenz-63
+    and Rössler tasks (σ = 0.5): the fewest steps within 2 % of each task's best validation CRPS
     of the whole NFE × γ1 × γ2 grid on both systems. γ1 > 0 widens the spread but did not help
     CRPS on both; γ2 > 0 was worse everywhere. The evidence is
     ``benchmarks/results/attractor_nfe.md`` (docs: Benchmarks). γ1 changes nothing at NFE ≤ 2.
     """
 
-    nfe: int = 5
+    nfe: int = 3
     gamma1: float = 0.0
     gamma2: float = 0.0
     schedule: str = "uniform"
