@@ -38,6 +38,7 @@ def sweep_task(name: str, profile: str, sigmas: list[float], nfes: list[int], se
                ) -> dict[str, Any]:
     """Validation CRPS per (σ, NFE, γ1) of one task; the chosen σ and the evidence."""
     import run as runner
+
     from idff_ts.config import SamplerConfig
 
     td = runner.load_task(name, profile)
