@@ -187,7 +187,8 @@ NOTES = [
     "same optimiser, epochs, EMA and validation-CRPS checkpoint selection (`idff_ts.fit(method=...)`).",
     "- **IDFF**: bridge sampler, γ2 = 0; γ1 ∈ {0, 2} chosen per NFE on validation (at NFE ≤ 2 "
     "γ1 has no effect and is not searched). Its bridge width σ was chosen per task on "
-    "validation (`attractor_nfe.py`, `sigma_sweep.py`: attractors and SST 0.5, polyala 3); "
+    "validation (`attractor_nfe.py`, `sigma_sweep.py`: attractors and sst-wa4 0.5, sst-demo 2, "
+    "polyala 3); "
     "the baselines run at their papers' settings with no comparable sweep of their own noise "
     "scales — a tuning asymmetry in IDFF's favour, to keep in mind when ranks are close.",
     "- **OT-CFM** (Tong et al. 2024): noise → next state, exact minibatch OT between noise and "

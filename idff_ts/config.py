@@ -34,7 +34,8 @@ class ModelConfig:
     (``benchmarks/results/attractor_nfe.md``): 0.3–1 were within ~4 % of each other (a single
     training seed: an earlier run picked 1), 0.1 about 34 % worse and degrading as NFE grows,
     2–3 7–9 % worse. Other tasks chose their own on validation
-    (``benchmarks/results/sigma_sweep.md``): SST 0.5, polyalanine 3, alanine dipeptide 2.
+    (``benchmarks/results/sigma_sweep.md``): sst-wa4 0.5, the SST demo UNet 2, polyalanine 3,
+    alanine dipeptide 2.
     """
 
     state_shape: tuple[int, ...] = (3,)
