@@ -10,7 +10,7 @@
 
 Writes ``results/attractor_nfe.json``, ``.md`` and ``.png``.
 
-    python benchmarks/attractor_nfe.py            # full run (~15 min on 2 CPU cores)
+    python benchmarks/attractor_nfe.py            # full run (~8 min on 2 CPU cores)
     python benchmarks/attractor_nfe.py --quick    # smoke run, writes to a temp folder
 """
 

@@ -153,10 +153,8 @@ def load_task(name: str, profile: str, data: list[str] | None = None) -> TaskDat
         from idff_ts.tasks_md import polyala_task
 
         task = polyala_task("paper") if profile == "paper" else get_task(name)
-        kind = "angles"
     else:
         task = get_task(name)
-        kind = "vector"
     if data and getattr(task, "protocol", None) is not None:  # the user's OISST archive
         from idff_ts.sst.train import split_tiles
 
@@ -164,8 +162,8 @@ def load_task(name: str, profile: str, data: list[str] | None = None) -> TaskDat
         splits = {k: split_tiles(tiles, getattr(task.protocol, k), k) for k in ("train", "val", "test")}
     else:
         splits = task.splits()
-    if kind == "vector" and splits["train"].attrs.get("circular"):  # e.g. ala2's dihedrals
-        kind = "angles"
+    # dihedral tasks (polyala, ala2) mark their data circular: trained as (sin, cos), scored wrapped
+    kind = "angles" if splits["train"].attrs.get("circular") else "vector"
     mask = None
     if getattr(task, "protocol", None) is not None:  # SST tiles: standardised anomalies
         splits, mask = standardise_sst(task, splits)
@@ -259,6 +257,15 @@ def score_table(scores: Any) -> tuple[list, dict, dict]:
 
 
 # ------------------------------------------------------------------------------------ runs
+def gamma1_candidates(spec: MethodSpec, nfe: int) -> tuple[float, ...]:
+    """The γ1 values worth scoring on validation at ``nfe`` steps.
+
+    γ1's Langevin move has weight γ1 σ_t², zero at t = 0, and the last step lands on x̂1: at
+    NFE ≤ 2 every γ1 gives the same samples, so only the first of the grid is kept.
+    """
+    return spec.gamma1_grid[:1] if nfe <= 2 else spec.gamma1_grid
+
+
 def run_one(td: TaskData, spec: MethodSpec, seed: int, profile: str, out_root: Path,
             work: Path, models: dict) -> list[Path]:
     from idff_ts.config import SamplerConfig
@@ -289,13 +296,12 @@ def run_one(td: TaskData, spec: MethodSpec, seed: int, profile: str, out_root: P
     for nfe in nfe_grid:
         selection: dict[str, Any] = {"searched": "nothing"}
         gamma1 = 0.0
-        if len(spec.gamma1_grid) > 1 and nfe <= 2:
-            # γ1's Langevin move has weight γ1 σ_t², zero at t = 0, and the last step lands on
-            # x̂1: at NFE ≤ 2 every γ1 gives the same samples, so there is nothing to choose.
+        candidates = gamma1_candidates(spec, nfe)
+        if len(spec.gamma1_grid) > 1 and len(candidates) == 1:
             selection = {"searched": "nothing", "why": "gamma1 has no effect at NFE <= 2"}
-        elif len(spec.gamma1_grid) > 1:
+        elif len(candidates) > 1:
             val_scores = {}
-            for g1 in spec.gamma1_grid:
+            for g1 in candidates:
                 s = SamplerConfig(nfe=nfe, gamma1=g1, gamma2=0.0, solver=spec.solver)
                 _, sc = forecast_and_score(td, model, "val", members, seed, stride, s)
                 val_scores[f"{g1:g}"] = float(sc["crps_ecdf_mean"])

@@ -5,11 +5,11 @@
 predicts E[x1 | x_t, x0], so with a narrow bridge x_t pins x1 early and a smooth network gives
 an under-dispersed ensemble. The attractor tasks' σ comes from ``benchmarks/attractor_nfe.py``;
 this script does the same for the other tasks of ``benchmarks/run.py`` (``polyala``, ``sst-wa4``,
-``sst-demo``).
+``sst-demo``, and ``ala2`` when ``../shared/data`` is present).
 
 For each task and σ: train IDFF exactly as the runner does (the profile's sizes, seed 0, only σ
-changed), then forecast the **validation** split at NFE ∈ ``--nfe`` with γ1 ∈ {0, 2}
-(γ2 = 0; γ1 has no effect at NFE ≤ 2) and score CRPS (ecdf) and SSR. A σ's score is its best
+changed), then forecast the **validation** split at NFE ∈ ``--nfe`` with the runner's γ1 grid
+{0, 2} (γ2 = 0; γ1 has no effect at NFE ≤ 2, :func:`run.gamma1_candidates`) and score CRPS (ecdf) and SSR. A σ's score is its best
 validation CRPS over those sampler settings; the chosen σ is the lowest. Nothing here reads
 the test split.
 
@@ -29,6 +29,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import run as runner
 from _provenance import RESULTS, provenance
 
 OUT = RESULTS / "sigma_sweep.json"
@@ -37,8 +38,6 @@ OUT = RESULTS / "sigma_sweep.json"
 def sweep_task(name: str, profile: str, sigmas: list[float], nfes: list[int], seed: int
                ) -> dict[str, Any]:
     """Validation CRPS per (σ, NFE, γ1) of one task; the chosen σ and the evidence."""
-    import run as runner
-
     from idff_ts.config import SamplerConfig
 
     td = runner.load_task(name, profile)
@@ -54,7 +53,7 @@ def sweep_task(name: str, profile: str, sigmas: list[float], nfes: list[int], se
                                       model_over={"sigma": sigma})
         train_s = time.perf_counter() - t0
         for nfe in nfes:
-            for g1 in ((0.0,) if nfe <= 2 else (0.0, 2.0)):
+            for g1 in runner.gamma1_candidates(spec, nfe):
                 sampler = SamplerConfig(nfe=nfe, gamma1=g1, gamma2=0.0)
                 fc, sc = runner.forecast_and_score(td, model, "val", members, seed, stride,
                                                    sampler)
@@ -113,7 +112,7 @@ def markdown(results: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--tasks", nargs="+", default=["polyala", "sst-wa4"])
-    ap.add_argument("--profile", default="quick")
+    ap.add_argument("--profile", default="quick", choices=sorted(runner.PROFILES))
     ap.add_argument("--sigmas", type=float, nargs="+", default=[0.1, 0.3, 0.5, 1.0, 2.0, 3.0, 5.0])
     ap.add_argument("--nfe", type=int, nargs="+", default=[2, 3, 5, 10, 20])
     ap.add_argument("--seed", type=int, default=0)
@@ -122,6 +121,16 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--render", action="store_true", help="only re-render the .md from the json")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
+    from idff_ts.errors import ConfigError
+    from idff_ts.tasks import get_task
+
+    for name in args.tasks:  # before any training: a typo must not cost a sweep
+        try:
+            get_task(name)
+        except ConfigError as err:
+            ap.error(str(err))
+    if args.render and not args.out.is_file():
+        ap.error(f"--render needs an existing results file; {args.out} not found")
     old = json.loads(args.out.read_text()) if args.out.is_file() else {"tasks": {}}
     if not args.render:
         import torch

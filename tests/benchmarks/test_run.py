@@ -79,3 +79,11 @@ def test_gamma1_cannot_matter_at_two_steps_or_fewer() -> None:
     a, b = (forecast_ensemble(method, ctx, 2, 3, SamplerConfig(nfe=3, gamma1=g), seed=1).samples
             for g in (0.0, 2.0))
     assert not torch.equal(a, b)  # from three steps on it does
+
+
+def test_gamma1_candidates_follow_the_grid_only_from_three_steps() -> None:
+    run = _load("run")
+    spec = run.method_specs("quick")["idff"]
+    assert spec.gamma1_grid == (0.0, 2.0)
+    assert run.gamma1_candidates(spec, 1) == run.gamma1_candidates(spec, 2) == (0.0,)
+    assert run.gamma1_candidates(spec, 3) == run.gamma1_candidates(spec, 20) == (0.0, 2.0)

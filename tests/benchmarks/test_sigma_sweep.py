@@ -26,3 +26,15 @@ def test_sweep_applies_sigma_and_chooses_the_best_validation_score(tmp_path: Pat
     assert res["best_val_crps_by_sigma"] == {f"{s:g}": v for s, v in best.items()}
     md = out.with_suffix(".md").read_text()
     assert f"chosen σ = {res['chosen_sigma']:g}" in md
+
+
+def test_unknown_task_stops_before_training_and_writes_nothing(tmp_path: Path, capsys) -> None:
+    import pytest
+
+    sweep = _load("sigma_sweep")
+    out = tmp_path / "sigma.json"
+    with pytest.raises(SystemExit) as exc:
+        sweep.main(["--tasks", "lorenz63", "lorenz-63x", "--out", str(out)])
+    assert exc.value.code == 2
+    assert "unknown task 'lorenz-63x'" in capsys.readouterr().err
+    assert not out.exists() and not out.with_suffix(".md").exists()
