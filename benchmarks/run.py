@@ -156,7 +156,7 @@ def load_task(name: str, profile: str, data: list[str] | None = None) -> TaskDat
     else:
         task = get_task(name)
     if data and getattr(task, "protocol", None) is not None:  # the user's OISST archive
-        from idff_ts.sst.train import split_tiles
+        from idff_ts.domains.sst.train import split_tiles
 
         tiles = task.tiles(data if len(data) > 1 else data[0])
         splits = {k: split_tiles(tiles, getattr(task.protocol, k), k) for k in ("train", "val", "test")}
@@ -174,12 +174,12 @@ def load_task(name: str, profile: str, data: list[str] | None = None) -> TaskDat
 
 def standardise_sst(task: Any, splits: dict[str, Any]) -> tuple[dict[str, Any], Any]:
     """SST tiles (°C) → standardised anomalies of the training years' harmonic day-of-year
-    climatology, land 0 (exactly the inputs of :func:`idff_ts.sst.train.fit_sst`), and the mask
+    climatology, land 0 (exactly the inputs of :func:`idff_ts.domains.sst.train.fit_sst`), and the mask
     of pixels that are ocean in every box (1 = scored)."""
     import xarray as xr
 
-    from idff_ts.sst.climatology import HarmonicClimatology
-    from idff_ts.sst.train import standardise_tiles
+    from idff_ts.domains.sst.climatology import HarmonicClimatology
+    from idff_ts.domains.sst.train import standardise_tiles
 
     clim = HarmonicClimatology.fit(splits["train"], period=task.protocol.train,
                                    n_harmonics=task.n_harmonics)

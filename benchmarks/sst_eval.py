@@ -87,11 +87,11 @@ def _score(fc: Any, truth: Any, members: int, **kw: Any) -> dict[str, Any]:
 def eval_demo(cfg: dict[str, Any], seed: int) -> dict[str, Any]:
     import pandas as pd
 
+    from idff_ts.domains.sst.demo import demo_archive, demo_archive_files, demo_checkpoint
+    from idff_ts.domains.sst.forecast import forecast_sst
+    from idff_ts.domains.sst.tiles import as_tiles, open_sst_source
+    from idff_ts.domains.sst.train import climatology_of, split_tiles
     from idff_ts.methods.reference import climatology_like, persistence_like
-    from idff_ts.sst.demo import demo_archive, demo_archive_files, demo_checkpoint
-    from idff_ts.sst.forecast import forecast_sst
-    from idff_ts.sst.tiles import as_tiles, open_sst_source
-    from idff_ts.sst.train import climatology_of, split_tiles
     from idff_ts.tasks import get_task
     from idff_ts.training.checkpoint import load_checkpoint
 
@@ -127,7 +127,7 @@ def eval_demo(cfg: dict[str, Any], seed: int) -> dict[str, Any]:
     t_score = time.perf_counter() - t0
     return {
         "task": "sst-demo",
-        "data": "SYNTHETIC DEMO DATA (idff_ts.data.synthetic_sst, seed 0), not NOAA OISST",
+        "data": "SYNTHETIC DEMO DATA (idff_ts.domains.sst.synthetic, seed 0), not NOAA OISST",
         "split": f"test {p.test[0]}..{p.test[1]} (bundled sst.day.mean.2020.nc)",
         "boxes": [int(b) for b in p.boxes],
         "units": "standardised SST anomaly (checkpoint's harmonic day-of-year climatology, "

@@ -89,14 +89,14 @@ def hook_backbone(module: Any, timers: Timers) -> list[Any]:
 
 def in_process_once(out_dir: Path) -> dict[str, Any]:
     """One demo forecast, every step timed (module docstring)."""
+    import idff_ts.domains.sst.forecast as sst_forecast
     import idff_ts.model as idff_model
-    import idff_ts.sst.forecast as sst_forecast
+    from idff_ts.domains.sst.climatology import HarmonicClimatology
+    from idff_ts.domains.sst.demo import demo_archive_files, demo_checkpoint
+    from idff_ts.domains.sst.quicklook import quicklook_png, summary_table
+    from idff_ts.domains.sst.tiles import open_sst_source
     from idff_ts.io import write_dataset
     from idff_ts.model import Forecaster
-    from idff_ts.sst.climatology import HarmonicClimatology
-    from idff_ts.sst.demo import demo_archive_files, demo_checkpoint
-    from idff_ts.sst.quicklook import quicklook_png, summary_table
-    from idff_ts.sst.tiles import open_sst_source
     from idff_ts.training.checkpoint import load_checkpoint
 
     t = Timers()

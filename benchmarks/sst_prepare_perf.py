@@ -1,6 +1,6 @@
 """Throughput and peak memory of ``prepare_archive`` versus the length of the OISST archive.
 
-A synthetic PSL-layout archive (``idff_ts.data.synthetic_sst``, SYNTHETIC DEMO DATA, not NOAA
+A synthetic PSL-layout archive (``idff_ts.domains.sst.synthetic``, SYNTHETIC DEMO DATA, not NOAA
 OISST) of the longest length asked for is generated once into a temporary folder, one
 ``sst.day.mean.YYYY.nc`` per year; the archive of ``n`` years is its first ``n`` files (nested
 prefixes, so the inputs differ only in length). Each ``prepare_archive`` run happens in a fresh
@@ -65,7 +65,7 @@ def _proc_status_mb(key: str) -> float | None:
 
 def child(spec: dict[str, Any]) -> dict[str, Any]:
     """Run one ``prepare_archive`` in this (fresh) process and measure it."""
-    from idff_ts.data.prepare import prepare_archive
+    from idff_ts.domains.sst.prepare import prepare_archive
 
     before = _proc_status_mb("VmRSS")
     usage0 = resource.getrusage(resource.RUSAGE_SELF)
@@ -147,7 +147,7 @@ def provenance(args: argparse.Namespace, region: tuple[float, ...]) -> dict[str,
         "timestamp": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "seed": args.seed,
         "region": list(region),
-        "data": "SYNTHETIC DEMO DATA (idff_ts.data.synthetic_sst, PSL layout), not NOAA OISST",
+        "data": "SYNTHETIC DEMO DATA (idff_ts.domains.sst.synthetic, PSL layout), not NOAA OISST",
         "versions": {
             "idff_ts": idff_ts.__version__, "python": platform.python_version(),
             **{m: _version(m) for m in ("numpy", "pandas", "xarray", "zarr", "netCDF4", "dask")},
@@ -165,8 +165,8 @@ def provenance(args: argparse.Namespace, region: tuple[float, ...]) -> dict[str,
 
 def _region(text: str) -> tuple[tuple[float, float, float, float], str]:
     """``etp`` → (ETP region, "etp"); a box index → (that box, "N")."""
-    from idff_ts.data.dyffusion import box_bounds
-    from idff_ts.data.synthetic_sst import ETP_REGION
+    from idff_ts.domains.sst.dyffusion import box_bounds
+    from idff_ts.domains.sst.synthetic import ETP_REGION
 
     if text == "etp":
         return ETP_REGION, "etp"
@@ -311,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
     years = sorted({int(y) for y in args.years.split(",")})
     region, boxes = _region(args.region)
 
-    from idff_ts.data.synthetic_sst import write_synthetic_archive
+    from idff_ts.domains.sst.synthetic import write_synthetic_archive
 
     prov = provenance(args, region)  # timestamp and load average at the start
     work = Path(tempfile.mkdtemp(prefix=f"{NAME}-"))

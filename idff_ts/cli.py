@@ -240,7 +240,7 @@ def train(
     SST: ``--task sst-demo`` (bundled synthetic demo archive) or ``--task sst --data FILES``
     (your OISST archive, either layout); validation CRPS with 20 members picks the checkpoint.
     """
-    from idff_ts.sst.tasks import SSTTileTask, resolve_name
+    from idff_ts.domains.sst.tasks import SSTTileTask, resolve_name
     from idff_ts.tasks import get_task
 
     sst_task = get_task(resolve_name(task)) if task is not None else None
@@ -367,7 +367,7 @@ def _train_summary(
 def _parse_box_option(box: str | None) -> tuple[int, ...] | None:
     if box is None:
         return None
-    from idff_ts.data.dyffusion import parse_boxes
+    from idff_ts.domains.sst.dyffusion import parse_boxes
 
     boxes = parse_boxes(box)
     if isinstance(boxes, str):
@@ -381,10 +381,10 @@ def _train_sst(
     config: Path | None, quiet: bool, resume: bool, train_over: dict[str, Any],
     model_over: dict[str, Any],
 ) -> None:
-    """``idff-ts train`` for an SST tile task (see :mod:`idff_ts.sst.train`)."""
+    """``idff-ts train`` for an SST tile task (see :mod:`idff_ts.domains.sst.train`)."""
     from idff_ts.config import TrainConfig, from_dict
-    from idff_ts.data.dyffusion import parse_period
-    from idff_ts.sst.train import fit_sst, with_protocol
+    from idff_ts.domains.sst.dyffusion import parse_period
+    from idff_ts.domains.sst.train import fit_sst, with_protocol
     from idff_ts.training.checkpoint import read_config, save_checkpoint
 
     file_cfg = _read_config_file(config)
@@ -566,10 +566,10 @@ def forecast_cmd(
     _task_or_data(task, data)
     demo = False
     if checkpoint is None:
-        from idff_ts.sst.tiles import is_oisst_source
+        from idff_ts.domains.sst.tiles import is_oisst_source
 
         if task is None and (data is None or is_oisst_source(data)):
-            from idff_ts.sst.demo import DEMO_WARNING, demo_checkpoint
+            from idff_ts.domains.sst.demo import DEMO_WARNING, demo_checkpoint
 
             log.warning(DEMO_WARNING)
             checkpoint, demo = demo_checkpoint(), True
@@ -577,8 +577,8 @@ def forecast_cmd(
             raise UsageError(
                 f"no model given: pass --checkpoint PATH/model.pt (train one with: {TRAIN_HINT})"
             )
+    from idff_ts.domains.sst.forecast import is_sst_model
     from idff_ts.forecast import forecast
-    from idff_ts.sst.forecast import is_sst_model
     from idff_ts.tasks import get_task, hindcast_inits
     from idff_ts.training.checkpoint import load_checkpoint
 
@@ -656,15 +656,15 @@ def _forecast_sst(
     seed: int, device: Device, output: Path, chunk_members: int | None, quiet: bool,
     box: str | None,
 ) -> None:
-    """``idff-ts forecast`` for an SST tile checkpoint (see :mod:`idff_ts.sst.forecast`)."""
+    """``idff-ts forecast`` for an SST tile checkpoint (see :mod:`idff_ts.domains.sst.forecast`)."""
     import numpy as np
 
+    from idff_ts.domains.sst.demo import demo_archive_files
+    from idff_ts.domains.sst.quicklook import quicklook_png, summary_table
+    from idff_ts.domains.sst.tiles import open_sst_source
+    from idff_ts.domains.sst.train import sst_info
     from idff_ts.forecast import forecast
     from idff_ts.io import history_line, write_dataset
-    from idff_ts.sst.demo import demo_archive_files
-    from idff_ts.sst.quicklook import quicklook_png, summary_table
-    from idff_ts.sst.tiles import open_sst_source
-    from idff_ts.sst.train import sst_info
 
     info = sst_info(model) or {}
     if data is None:

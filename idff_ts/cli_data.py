@@ -8,9 +8,9 @@
     idff-ts data simulate polyala --residues 23 --picoseconds 400 --temperature 500 -o polyala
     idff-ts data dihedrals traj.xtc --top conf.gro -o angles.nc
 
-The commands only translate flags into calls of :func:`idff_ts.data.download.download_cli`,
-:func:`idff_ts.data.prepare.prepare_archive` and
-:func:`idff_ts.data.synthetic_sst.write_psl_archive`. Errors follow :mod:`idff_ts.cli`: a bad
+The commands only translate flags into calls of :func:`idff_ts.domains.sst.download.download_cli`,
+:func:`idff_ts.domains.sst.prepare.prepare_archive` and
+:func:`idff_ts.domains.sst.synthetic.write_psl_archive`. Errors follow :mod:`idff_ts.cli`: a bad
 flag value exits with 2, bad data (missing or wrong files, an existing output) with 1, each with
 one line ``error: …`` on stderr (the root app's group turns the exceptions into that line).
 Progress bars go to stderr and are off with ``--quiet`` or when stdout is not a terminal.
@@ -85,19 +85,19 @@ def _checked(parse: Callable[[str], Any]) -> Callable[[str | None], Any]:
 
 
 def _parse_years(text: str) -> list[int]:
-    from idff_ts.data.download import parse_years
+    from idff_ts.domains.sst.download import parse_years
 
     return parse_years(text)
 
 
 def _parse_boxes(text: str) -> tuple[int, ...] | str:
-    from idff_ts.data.dyffusion import parse_boxes
+    from idff_ts.domains.sst.dyffusion import parse_boxes
 
     return parse_boxes(text)
 
 
 def _parse_period(text: str) -> tuple[str, str]:
-    from idff_ts.data.dyffusion import parse_period
+    from idff_ts.domains.sst.dyffusion import parse_period
 
     return parse_period(text)
 
@@ -113,8 +113,8 @@ def _parse_day(text: str) -> Any:
 
 def _parse_region(text: str) -> tuple[float, float, float, float]:
     """``etp`` → the ETP region; box indices (``89``, ``84-89,108-112``) → their bounding box."""
-    from idff_ts.data.dyffusion import box_bounds
-    from idff_ts.data.synthetic_sst import ETP_REGION
+    from idff_ts.domains.sst.dyffusion import box_bounds
+    from idff_ts.domains.sst.synthetic import ETP_REGION
 
     if text.strip().lower() == "etp":
         return ETP_REGION
@@ -179,7 +179,7 @@ def download_cmd(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
 ) -> None:
     """Download NOAA OISST v2.1 files: cached, resumable, size- and format-checked."""
-    from idff_ts.data.download import download_cli
+    from idff_ts.domains.sst.download import download_cli
 
     start = time.perf_counter()
     paths = download_cli(layout.value, years, dest, base_url=base_url,
@@ -224,7 +224,7 @@ def prepare_cmd(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
 ) -> None:
     """Cut an OISST archive into DYffusion 15° tiles with training-only day-of-year statistics."""
-    from idff_ts.data.prepare import open_prepared, prepare_archive
+    from idff_ts.domains.sst.prepare import open_prepared, prepare_archive
 
     if output.exists() and not overwrite:  # before reading any input: the store stays as it is
         raise DataError(f"{str(output)!r} already exists; pass --overwrite to replace it")
@@ -259,7 +259,7 @@ def prepare_cmd(
 
 def _is_synthetic(paths: list[str]) -> bool:
     """Whether the first input file says it is synthetic demo data (for the summary only)."""
-    from idff_ts.data.oisst import resolve_paths
+    from idff_ts.domains.sst.oisst import resolve_paths
 
     try:
         first = resolve_paths(paths)[0]
@@ -294,7 +294,7 @@ def synthetic_cmd(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
 ) -> None:
     """Write SYNTHETIC DEMO SST (not NOAA OISST) in the NOAA PSL yearly-file layout."""
-    from idff_ts.data.synthetic_sst import iter_sst_years, write_psl_archive
+    from idff_ts.domains.sst.synthetic import iter_sst_years, write_psl_archive
 
     t0, t1 = _parse_day(start), _parse_day(end)
     if t1 < t0:

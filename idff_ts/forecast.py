@@ -331,8 +331,8 @@ def forecast(
     """Ensemble forecast of ``data`` from one or more initialisation times.
 
     **SST tiles.** When the model is an SST tile model (trained by
-    :func:`idff_ts.sst.train.fit_sst`; its ``data_info`` says so), the call is routed to
-    :func:`idff_ts.sst.forecast.forecast_sst`: ``data`` is OISST (either file layout, e.g.
+    :func:`idff_ts.domains.sst.train.fit_sst`; its ``data_info`` says so), the call is routed to
+    :func:`idff_ts.domains.sst.forecast.forecast_sst`: ``data`` is OISST (either file layout, e.g.
     ``xr.open_dataset("sst.day.mean.2020.nc")``), ``init`` defaults to the latest day, ``boxes``
     picks some of the model's boxes, and the result has variables ``sst`` (°C) and
     ``sst_anomaly`` over ``(init, box, lead, member, y, x)``. With no ``model``/``checkpoint``
@@ -395,15 +395,15 @@ def forecast(
     from idff_ts.io import missing_time_message, provenance_attrs
 
     if model is None and checkpoint is None:
-        from idff_ts.sst.tiles import looks_like_oisst
+        from idff_ts.domains.sst.tiles import looks_like_oisst
 
         if looks_like_oisst(data, var):
-            from idff_ts.sst.demo import DEMO_WARNING, demo_checkpoint
+            from idff_ts.domains.sst.demo import DEMO_WARNING, demo_checkpoint
 
             log.warning(DEMO_WARNING)
             checkpoint = demo_checkpoint()
     fc = resolve_model(model, checkpoint)
-    from idff_ts.sst.forecast import forecast_sst, is_sst_model
+    from idff_ts.domains.sst.forecast import forecast_sst, is_sst_model
 
     if is_sst_model(fc):
         return forecast_sst(

@@ -31,7 +31,7 @@ class Forecaster:
         data_info: JSON-safe description of the data (dims, coords, units, time step, task).
         sha256: hash of the checkpoint file it was loaded from (None if never saved).
         assets: named numeric arrays the model needs at inference besides its weights (e.g.
-            the SST day-of-year climatology of :mod:`idff_ts.sst`); saved as plain tensors in
+            the SST day-of-year climatology of :mod:`idff_ts.domains.sst`); saved as plain tensors in
             the checkpoint (empty for most models).
     """
 

@@ -207,4 +207,4 @@ __all__ = [
 # The MD tasks (polyala, ala2) and the SST tasks (sst-demo, sst-etp, sst-wa4) register
 # themselves on import; nothing is simulated or read until a task's splits are requested.
 from idff_ts import tasks_md as _md_tasks  # noqa: E402,F401
-from idff_ts.sst import tasks as _sst_tasks  # noqa: E402,F401
+from idff_ts.domains.sst import tasks as _sst_tasks  # noqa: E402,F401

@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -18,7 +20,7 @@
 # ensemble, and score a few 2020 hindcasts against persistence and climatology.
 #
 # **Synthetic demo data.** The bundled archive and model are synthetic (made by
-# `idff_ts.data.synthetic_sst` in the exact NOAA PSL layout), not NOAA OISST. With real files,
+# `idff_ts.domains.sst.synthetic` in the exact NOAA PSL layout), not NOAA OISST. With real files,
 # open them the same way and pass the checkpoint of a model trained on them
 # (`idff-ts train --task sst --data "sst.day.mean.*.nc"`).
 # Set `IDFF_QUICK=1` for a small, fast run (as CI does).
@@ -32,8 +34,8 @@ import pandas as pd
 import xarray as xr
 
 import idff_ts
-from idff_ts.sst.demo import demo_archive_files, demo_checkpoint, model_card
-from idff_ts.sst.train import climatology_of
+from idff_ts.domains.sst.demo import demo_archive_files, demo_checkpoint, model_card
+from idff_ts.domains.sst.train import climatology_of
 
 QUICK = os.environ.get("IDFF_QUICK") == "1"
 MEMBERS = 20
@@ -96,7 +98,7 @@ days = pd.DatetimeIndex(ds.time.values)
 step = 60 if QUICK else 15
 inits = list(days[: len(days) - 7 : step])
 hind = ds.idff.forecast(model=model, days=7, members=MEMBERS, seed=0, init=inits)
-from idff_ts.sst.tiles import as_tiles  # noqa: E402
+from idff_ts.domains.sst.tiles import as_tiles  # noqa: E402
 
 truth = climatology_of(model).transform(as_tiles(ds["sst"], list(hind.box.values)))
 truth = truth.rename("sst_anomaly")

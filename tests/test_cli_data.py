@@ -20,8 +20,8 @@ import xarray as xr
 from typer.testing import CliRunner
 
 from idff_ts.cli import app
-from idff_ts.data.download import REGISTRY_NAME
-from idff_ts.data.prepare import open_prepared
+from idff_ts.domains.sst.download import REGISTRY_NAME
+from idff_ts.domains.sst.prepare import open_prepared
 
 BOX = "89"  # one ETP tile (15°S–0°, 105°W–90°W): a 60 × 60 synthetic region, fast
 START, END = "2019-12-28", "2020-01-04"  # 8 days in two PSL yearly files

@@ -6,11 +6,11 @@ Writes into ``idff_ts/assets/sst_demo/`` (inside the package, so a non-editable 
 - ``demo_model.pt`` (+ ``.sha256``)  the IDFF UNet (weights-only checkpoint with the climatology)
 - ``model_card.json``  how it was built: command, git sha, seeds, data, validation CRPS, timings
 
-Recipe (deterministic; every number below is the ``sst-demo`` task's, :mod:`idff_ts.sst.tasks`):
+Recipe (deterministic; every number below is the ``sst-demo`` task's, :mod:`idff_ts.domains.sst.tasks`):
 
 1. generate the synthetic archive 2010–2020 over DYffusion boxes 88–89 with
-   :mod:`idff_ts.data.synthetic_sst` (seed 0), cached (:func:`idff_ts.sst.demo.demo_archive`);
-2. train with :func:`idff_ts.sst.train.fit_sst` on 2010–2018 (Lightning, EMA, seed 0), selecting
+   :mod:`idff_ts.domains.sst.synthetic` (seed 0), cached (:func:`idff_ts.domains.sst.demo.demo_archive`);
+2. train with :func:`idff_ts.domains.sst.train.fit_sst` on 2010–2018 (Lightning, EMA, seed 0), selecting
    the checkpoint by validation CRPS on 2019 with 20 members (8 fixed validation inits);
 3. pick the sampler's NFE (network calls per daily slot) on validation: the fewest calls whose
    CRPS is within 1 % of the best of NFE ∈ {2, 3, 5} (8 inits of 2019 × 2 boxes, 20 members);
@@ -58,10 +58,10 @@ def validation_crps_by_nfe(fc, files, protocol, n_inits: int = 8, members: int =
     import numpy as np
     import pandas as pd
 
+    from idff_ts.domains.sst.forecast import forecast_sst
+    from idff_ts.domains.sst.tiles import as_tiles, open_sst_source
+    from idff_ts.domains.sst.train import climatology_of, split_tiles
     from idff_ts.evaluate import evaluate
-    from idff_ts.sst.forecast import forecast_sst
-    from idff_ts.sst.tiles import as_tiles, open_sst_source
-    from idff_ts.sst.train import climatology_of, split_tiles
 
     tiles = as_tiles(open_sst_source(files), protocol.boxes)
     val = split_tiles(tiles, protocol.val, "validation")
@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import torch
 
-    from idff_ts.sst.demo import (
+    from idff_ts.domains.sst.demo import (
         BUNDLED_YEARS,
         DEMO_CHECKPOINT,
         DEMO_REGION,
@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         MODEL_CARD,
         demo_archive,
     )
-    from idff_ts.sst.train import fit_sst
+    from idff_ts.domains.sst.train import fit_sst
     from idff_ts.tasks import get_task
     from idff_ts.training.checkpoint import read_config, save_checkpoint, sha256_file
 
@@ -148,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
                                                                      else argv)
     card = {
         "name": "idff-ts SST demo model",
-        "data": "SYNTHETIC DEMO DATA (idff_ts.data.synthetic_sst), not NOAA OISST",
+        "data": "SYNTHETIC DEMO DATA (idff_ts.domains.sst.synthetic), not NOAA OISST",
         "synthetic_archive": {"seed": DEMO_SEED, "region": list(DEMO_REGION),
                               "span": ["2010-01-01", "2020-12-31"],
                               "bundled_years": list(BUNDLED_YEARS), "layout": "NOAA PSL yearly"},

@@ -2,18 +2,18 @@
 
 One concept per file:
 
-- :mod:`~idff_ts.sst.protocol`: boxes, splits, L, K, M (:data:`DYFFUSION`, the scaled
+- :mod:`~idff_ts.domains.sst.protocol`: boxes, splits, L, K, M (:data:`DYFFUSION`, the scaled
   :data:`DEMO`);
-- :mod:`~idff_ts.sst.tiles`: any OISST input (files of either layout, a prepared store, a
+- :mod:`~idff_ts.domains.sst.tiles`: any OISST input (files of either layout, a prepared store, a
   user's ``xr.open_dataset``) → normalised SST → tiles ``(time, box, y, x)``;
-- :mod:`~idff_ts.sst.climatology`: the harmonic day-of-year climatology stored in checkpoints;
-- :mod:`~idff_ts.sst.train`: :func:`fit_sst` (UNet, box series, ocean mask, checkpoint with the
+- :mod:`~idff_ts.domains.sst.climatology`: the harmonic day-of-year climatology stored in checkpoints;
+- :mod:`~idff_ts.domains.sst.train`: :func:`fit_sst` (UNet, box series, ocean mask, checkpoint with the
   climatology inside);
-- :mod:`~idff_ts.sst.forecast`: :func:`forecast_sst` (what ``idff_ts.forecast`` and
+- :mod:`~idff_ts.domains.sst.forecast`: :func:`forecast_sst` (what ``idff_ts.forecast`` and
   ``idff-ts forecast`` run for SST tile models);
-- :mod:`~idff_ts.sst.quicklook`: per-lead summary and the quick-look PNG;
-- :mod:`~idff_ts.sst.demo`: the bundled synthetic demo archive and checkpoint;
-- :mod:`~idff_ts.sst.tasks`: the ``sst-demo`` and ``sst-wa4`` tasks.
+- :mod:`~idff_ts.domains.sst.quicklook`: per-lead summary and the quick-look PNG;
+- :mod:`~idff_ts.domains.sst.demo`: the bundled synthetic demo archive and checkpoint;
+- :mod:`~idff_ts.domains.sst.tasks`: the ``sst-demo`` and ``sst-wa4`` tasks.
 
 Torch is imported only by the functions that need it.
 """
@@ -38,7 +38,7 @@ _LAZY = {
 
 def __getattr__(name: str) -> Any:
     if name in _LAZY:
-        return getattr(importlib.import_module(f"idff_ts.sst.{_LAZY[name]}"), name)
+        return getattr(importlib.import_module(f"idff_ts.domains.sst.{_LAZY[name]}"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

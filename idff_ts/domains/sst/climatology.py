@@ -1,6 +1,6 @@
 """A compact day-of-year climatology: a few annual harmonics per pixel, fitted on training days.
 
-The DYffusion standardisation ``z = (x − μ(s)) / σ(s)`` (:class:`~idff_ts.data.dyffusion.
+The DYffusion standardisation ``z = (x − μ(s)) / σ(s)`` (:class:`~idff_ts.domains.sst.dyffusion.
 DoyClimatology`) needs ``μ`` and ``σ`` for every day-of-year slot ``s = 1..366`` and pixel: for
 the 11 ETP tiles that is 2 × 366 × 39 600 float32 values (116 MB), too much to store inside a
 checkpoint. Here both are smooth functions of the slot, a truncated Fourier series with
@@ -44,7 +44,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from idff_ts.data.dyffusion import FEB29_SLOT, N_SLOTS, DoyClimatology, doy_slot
+from idff_ts.domains.sst.dyffusion import FEB29_SLOT, N_SLOTS, DoyClimatology, doy_slot
 from idff_ts.errors import CheckpointError, ConfigError, DataError
 
 #: Default number of annual harmonics (annual, semi-annual and 4-month cycles).
@@ -273,7 +273,7 @@ class HarmonicClimatology:
         if missing or meta.get("form") != "harmonic" or meta.get("variance", "log") != "log":
             raise CheckpointError(
                 f"the checkpoint holds no harmonic climatology (missing {missing or 'its meta'}); "
-                "it was not trained by idff_ts.sst"
+                "it was not trained by idff_ts.domains.sst"
             )
         arrays = [np.asarray(tensors[n]) for n in names]
         n_h = int(meta["n_harmonics"])

@@ -15,10 +15,10 @@ from typer.testing import CliRunner
 import idff_ts
 from idff_ts.cli import app
 from idff_ts.config import ModelConfig
-from idff_ts.data.oisst import open_oisst
+from idff_ts.domains.sst.demo import demo_archive_files, demo_checkpoint
+from idff_ts.domains.sst.oisst import open_oisst
 from idff_ts.errors import CheckpointError, ConfigError, DataError
 from idff_ts.model import Forecaster, build_method
-from idff_ts.sst.demo import demo_archive_files, demo_checkpoint
 from idff_ts.training.checkpoint import load_checkpoint, save_checkpoint
 
 M = 3  # members: small, the equality and layout checks do not need more
@@ -144,7 +144,7 @@ def test_init_outside_archive(existing):
 @pytest.fixture(scope="module")
 def gap_file(tmp_path_factory, demo_file):
     """The demo year without 2020-06-15, written in the NCEI daily layout (other layout)."""
-    from idff_ts.data.oisst import write_oisst
+    from idff_ts.domains.sst.oisst import write_oisst
 
     folder = tmp_path_factory.mktemp("gap")
     da = open_oisst(demo_file).sel(time=slice("2020-06-10", "2020-06-20")).load()
@@ -200,7 +200,7 @@ def test_checkpoint_for_another_tile_size(existing, tmp_path):
 def test_boxes_not_in_data(existing, tmp_path, demo_file):
     half = open_oisst(demo_file).sel(lon=slice(240, 255)).isel(time=slice(0, 5)).load()
     path = tmp_path / "sst.day.mean.2020.nc"
-    from idff_ts.data.oisst import write_oisst
+    from idff_ts.domains.sst.oisst import write_oisst
 
     write_oisst(half, path, layout="psl")
     assert_error(run("forecast", "--data", path, "--members", "2", "-o", existing),

@@ -7,13 +7,13 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from idff_ts.data.dyffusion import DoyClimatology, doy_slot
-from idff_ts.data.synthetic_sst import write_synthetic_archive
-from idff_ts.sst.climatology import HarmonicClimatology
-from idff_ts.sst.demo import DEMO_REGION
-from idff_ts.sst.protocol import SSTProtocol
-from idff_ts.sst.tasks import ETP_MODEL, wa4_path
-from idff_ts.sst.tiles import as_tiles, open_sst_source
+from idff_ts.domains.sst.climatology import HarmonicClimatology
+from idff_ts.domains.sst.demo import DEMO_REGION
+from idff_ts.domains.sst.dyffusion import DoyClimatology, doy_slot
+from idff_ts.domains.sst.protocol import SSTProtocol
+from idff_ts.domains.sst.synthetic import write_synthetic_archive
+from idff_ts.domains.sst.tasks import ETP_MODEL, wa4_path
+from idff_ts.domains.sst.tiles import as_tiles, open_sst_source
 from idff_ts.tasks import TASKS, get_task
 from idff_ts.training.checkpoint import load_checkpoint
 
@@ -44,7 +44,7 @@ def archive(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def trained(archive, tmp_path_factory):
-    from idff_ts.sst.train import fit_sst
+    from idff_ts.domains.sst.train import fit_sst
 
     out = tmp_path_factory.mktemp("sstrun")
     fit_sst(str(archive / "poisoned"), protocol=PROTOCOL, model=TINY_MODEL, train=TINY_TRAIN,
@@ -53,7 +53,7 @@ def trained(archive, tmp_path_factory):
 
 
 def test_standardisation_fitted_on_training_years_only(archive, trained):
-    from idff_ts.sst.train import climatology_of
+    from idff_ts.domains.sst.train import climatology_of
 
     fc = load_checkpoint(trained)
     stored = climatology_of(fc)
@@ -72,7 +72,7 @@ def test_standardisation_fitted_on_training_years_only(archive, trained):
 
 
 def test_stored_climatology_reproduces_the_fitted_one(archive, trained):
-    from idff_ts.sst.train import climatology_of
+    from idff_ts.domains.sst.train import climatology_of
 
     stored = climatology_of(load_checkpoint(trained))
     tiles = as_tiles(open_sst_source(str(archive / "clean")), PROTOCOL.boxes)

@@ -1,7 +1,7 @@
 """Ensemble SST forecasts on DYffusion tiles, in °C and in standardised anomalies.
 
 :func:`forecast_sst` is what :func:`idff_ts.forecast` (hence ``ds.idff.forecast``) and
-``idff-ts forecast`` run for a model trained by :func:`~idff_ts.sst.train.fit_sst`:
+``idff-ts forecast`` run for a model trained by :func:`~idff_ts.domains.sst.train.fit_sst`:
 
 1. cut the model's boxes (or ``boxes``) out of the input (any OISST layout, or tiles);
 2. take the ``L``-day input window ending at each ``init`` (default: the latest day of the
@@ -31,11 +31,11 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from idff_ts.data.dyffusion import BOX_SIZE, box_bounds
+from idff_ts.domains.sst.climatology import HarmonicClimatology
+from idff_ts.domains.sst.dyffusion import BOX_SIZE, box_bounds
+from idff_ts.domains.sst.tiles import as_tiles
+from idff_ts.domains.sst.train import climatology_of, sst_info
 from idff_ts.errors import CheckpointError, ConfigError, DataError
-from idff_ts.sst.climatology import HarmonicClimatology
-from idff_ts.sst.tiles import as_tiles
-from idff_ts.sst.train import climatology_of, sst_info
 
 if TYPE_CHECKING:
     from idff_ts.model import Forecaster
@@ -46,7 +46,7 @@ DEMO_TITLE_NOTE = "SYNTHETIC DEMO DATA"
 
 
 def is_sst_model(model: Any) -> bool:
-    """Whether ``model`` (a Forecaster) was trained by :func:`~idff_ts.sst.train.fit_sst`."""
+    """Whether ``model`` (a Forecaster) was trained by :func:`~idff_ts.domains.sst.train.fit_sst`."""
     return sst_info(model) is not None
 
 
@@ -150,7 +150,7 @@ def forecast_sst(
 
     Args:
         data: OISST as an xarray Dataset/DataArray (PSL or NCEI layout, or tiles) — as opened by
-            :func:`~idff_ts.data.oisst.open_oisst` or by ``xr.open_dataset`` on the files.
+            :func:`~idff_ts.domains.sst.oisst.open_oisst` or by ``xr.open_dataset`` on the files.
         model: an SST tile :class:`~idff_ts.model.Forecaster` (``idff_ts.load_model``).
         days, horizon: number of daily leads ``K`` (give one; default the model's, 7).
         members: ensemble size ``M``.
@@ -173,7 +173,7 @@ def forecast_sst(
 
     info = sst_info(model)
     if info is None:
-        raise ConfigError("forecast_sst needs an SST tile model (trained by idff_ts.sst.fit_sst)")
+        raise ConfigError("forecast_sst needs an SST tile model (trained by idff_ts.domains.sst.fit_sst)")
     _check_model(model, info)
     var = var or str(info.get("var", "sst"))
     box_list = _resolve_boxes(boxes, info)
@@ -315,7 +315,7 @@ def forecast_sst(
         ),
         comment=(
             "SYNTHETIC DEMO DATA: the model was trained on a synthetic SST archive made by "
-            "idff_ts.data.synthetic_sst; these are not forecasts of the real ocean."
+            "idff_ts.domains.sst.synthetic; these are not forecasts of the real ocean."
             if synthetic else "Forecast from NOAA OISST v2.1 input."
         ),
         synthetic_demo=int(synthetic),

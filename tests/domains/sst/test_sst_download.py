@@ -23,7 +23,7 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from idff_ts.data.download import (
+from idff_ts.domains.sst.download import (
     NCEI_BASE_URL,
     PSL_BASE_URL,
     REGISTRY_NAME,

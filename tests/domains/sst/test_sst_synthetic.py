@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from idff_ts.data.synthetic_sst import (
+from idff_ts.domains.sst.synthetic import (
     ETP_REGION,
     PSL_MISSING_VALUE,
     SyntheticSSTParams,
@@ -242,7 +242,7 @@ def test_streaming_archive_equals_in_memory(coast, tmp_path):
 
 
 def test_read_by_the_oisst_reader(coast, tmp_path):
-    oisst = pytest.importorskip("idff_ts.data.oisst")
+    oisst = pytest.importorskip("idff_ts.domains.sst.oisst")
     write_psl_archive(coast, tmp_path)
     da = oisst.open_oisst(tmp_path).load()
     np.testing.assert_array_equal(da.values, coast.values)

@@ -5,10 +5,10 @@ No multi-year real OISST archive can ship with the package (data.md §2), so ``i
 ``idff_ts/assets/sst_demo/``:
 
 - ``sst.day.mean.2020.nc``: the test year (2020) of a synthetic archive written by
-  :mod:`idff_ts.data.synthetic_sst` (seed :data:`DEMO_SEED`) in the exact NOAA PSL yearly
+  :mod:`idff_ts.domains.sst.synthetic` (seed :data:`DEMO_SEED`) in the exact NOAA PSL yearly
   layout, over :data:`DEMO_REGION` = DYffusion boxes 88–89 (15°S–0°, 120°W–90°W);
 - ``demo_model.pt`` (+ ``.sha256``): an IDFF UNet trained on 2010–2018 of the same archive,
-  selected on 2019 by validation CRPS with 20 members (:data:`~idff_ts.sst.protocol.DEMO`);
+  selected on 2019 by validation CRPS with 20 members (:data:`~idff_ts.domains.sst.protocol.DEMO`);
 - ``model_card.json``: how it was built (command, git sha, seed, validation CRPS).
 
 All three are made by ``datasets/sst_demo/build_demo.py``. The training years are not bundled:
@@ -27,7 +27,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from idff_ts.data.dyffusion import box_bounds
+from idff_ts.domains.sst.dyffusion import box_bounds
 from idff_ts.errors import DataError
 
 log = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ DEMO_CHECKPOINT = "demo_model.pt"
 MODEL_CARD = "model_card.json"
 DEMO_WARNING = (
     "no model given: using the bundled demo model trained on SYNTHETIC DEMO DATA "
-    "(idff_ts.data.synthetic_sst), not on NOAA OISST; pass --checkpoint/checkpoint= for a real model"
+    "(idff_ts.domains.sst.synthetic), not on NOAA OISST; pass --checkpoint/checkpoint= for a real model"
 )
 
 
@@ -82,7 +82,7 @@ def model_card() -> dict[str, Any]:
 
 def open_demo(**kwargs: Any) -> Any:
     """The bundled demo archive as ``sst(time, lat, lon)`` (°C, lazy; synthetic demo data)."""
-    from idff_ts.data.oisst import open_oisst
+    from idff_ts.domains.sst.oisst import open_oisst
 
     return open_oisst(demo_archive_files(), **kwargs)
 
@@ -101,7 +101,7 @@ def demo_archive(cache_dir: str | os.PathLike[str] | None = None) -> list[Path]:
     ``sst.day.mean.2020.nc`` is its last year). Written to a temporary folder and renamed into
     place, so an interrupted run leaves nothing half-written.
     """
-    from idff_ts.data.synthetic_sst import write_synthetic_archive
+    from idff_ts.domains.sst.synthetic import write_synthetic_archive
 
     folder = Path(cache_dir) if cache_dir is not None else demo_cache_dir()
     years = range(int(DEMO_START[:4]), int(DEMO_END[:4]) + 1)

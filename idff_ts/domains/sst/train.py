@@ -3,9 +3,9 @@
 Steps of :func:`fit_sst` (nothing is written before the inputs have been checked):
 
 1. **Tiles.** The archive (files of any layout, a prepared store or an xarray object; see
-   :mod:`idff_ts.sst.tiles`) is cut into the protocol's boxes ``sst(time, box, y, x)`` (°C).
+   :mod:`idff_ts.domains.sst.tiles`) is cut into the protocol's boxes ``sst(time, box, y, x)`` (°C).
 2. **Standardisation fitted on the training years only**: a per-pixel harmonic day-of-year
-   climatology (:class:`~idff_ts.sst.climatology.HarmonicClimatology`) of the training period;
+   climatology (:class:`~idff_ts.domains.sst.climatology.HarmonicClimatology`) of the training period;
    train and validation tiles become ``z = (x − μ_H) / σ_H``, land set to 0 (DYffusion's way).
 3. **Model**: :func:`idff_ts.fit` with ``series_dim="box"`` (each box is a series; windows never
    straddle boxes), ``context = L``, ``horizon = K``, a UNet (preset ``"demo"`` unless
@@ -34,11 +34,11 @@ import numpy as np
 import xarray as xr
 
 from idff_ts.config import ModelConfig, SamplerConfig, TrainConfig, from_dict
-from idff_ts.data.dyffusion import BOX_SIZE, day_range
+from idff_ts.domains.sst.climatology import N_HARMONICS, HarmonicClimatology
+from idff_ts.domains.sst.dyffusion import BOX_SIZE, day_range
+from idff_ts.domains.sst.protocol import DYFFUSION, SSTProtocol
+from idff_ts.domains.sst.tiles import as_tiles, ocean_fraction_warning, open_sst_source
 from idff_ts.errors import ConfigError, DataError
-from idff_ts.sst.climatology import N_HARMONICS, HarmonicClimatology
-from idff_ts.sst.protocol import DYFFUSION, SSTProtocol
-from idff_ts.sst.tiles import as_tiles, ocean_fraction_warning, open_sst_source
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +173,7 @@ def fit_sst(
         progress=progress,
     )
     label = data_label or (
-        "synthetic demo data (idff_ts.data.synthetic_sst), not NOAA OISST" if synthetic
+        "synthetic demo data (idff_ts.domains.sst.synthetic), not NOAA OISST" if synthetic
         else "NOAA OISST v2.1 daily SST"
     )
     fc.assets = tile_assets(tiles, clim)

@@ -10,7 +10,7 @@ variable            dims                        content
 ``mask``            ``(box, y, x)``             bool, True = ocean (finite on the first day)
 ``lat``, ``lon``    ``(box, y)``, ``(box, x)``  pixel centres (lon 0–360)
 ``clim_mean``,      ``(doy, box, y, x)``        day-of-year statistics fitted on the training
-``clim_std``,                                   days only (:class:`~idff_ts.data.dyffusion.
+``clim_std``,                                   days only (:class:`~idff_ts.domains.sst.dyffusion.
 ``clim_count``                                  DoyClimatology`; ``doy`` 1..366, 29 Feb = 60)
 ==================  ==========================  ===============================================
 
@@ -18,7 +18,7 @@ variable            dims                        content
 a time, and only the rows/columns that hold the requested boxes are read (netCDF hyperslabs, no
 dask). Tiles go to a buffer that is written to the store in blocks of exactly ``time_chunk``
 days (region writes aligned with the Zarr chunks), and training days are added to running
-per-slot sums ``N, Σx, Σx²`` (:class:`~idff_ts.data.dyffusion.DoyMoments`). Memory is therefore
+per-slot sums ``N, Σx, Σx²`` (:class:`~idff_ts.domains.sst.dyffusion.DoyMoments`). Memory is therefore
 
     O((time_chunk + read_days) · rows·cols of the boxes' bounding region) + 366 · n_pixels · 20 B
 
@@ -26,7 +26,7 @@ independent of the number of years: for the 11 ETP boxes, ~20 MB of blocks plus 
 float64 sums, a measured peak of ~0.9 GB resident for 2 or 6 years alike; sums larger than
 1 GiB (e.g. all ocean boxes) are memory-mapped in a temporary folder beside the output.
 
-**Before any writing**, every file's header is read (:func:`~idff_ts.data.oisst.scan_oisst`):
+**Before any writing**, every file's header is read (:func:`~idff_ts.domains.sst.oisst.scan_oisst`):
 variables, days, duplicates across files, and gaps (a :class:`DataError` naming the missing days
 unless ``allow_gaps``).
 
@@ -53,7 +53,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from idff_ts.data.dyffusion import (
+from idff_ts.domains.sst.dyffusion import (
     BOX_SIZE,
     ETP_BOXES,
     N_SLOTS,
@@ -66,7 +66,7 @@ from idff_ts.data.dyffusion import (
     ocean_boxes,
     parse_boxes,
 )
-from idff_ts.data.oisst import (
+from idff_ts.domains.sst.oisst import (
     OisstFile,
     check_continuous,
     open_oisst_file,
@@ -314,7 +314,7 @@ def prepare_archive(
         The path of the store.
 
     Raises:
-        DataError: bad inputs (see :func:`~idff_ts.data.oisst.scan_oisst`), gaps, a grid without
+        DataError: bad inputs (see :func:`~idff_ts.domains.sst.oisst.scan_oisst`), gaps, a grid without
             the boxes, no training day, or ``out_zarr`` exists and ``overwrite`` is False.
         ConfigError: bad ``boxes``, ``train``, ``window_days``, chunk sizes.
     """
@@ -367,7 +367,7 @@ def prepare_archive(
         "source": "NOAA OISST v2.1 (NOAA/NCEI, public domain); "
                   f"{len(files)} file(s), layouts {','.join(sorted({f.layout for f in files}))}",
         "history": f"{_dt.datetime.now(_dt.timezone.utc):%Y-%m-%dT%H:%M:%SZ}: "
-                   "idff_ts.data.prepare.prepare_archive",
+                   "idff_ts.domains.sst.prepare.prepare_archive",
         "idff_ts_version": _version(),
         "boxes": list(box_list),
         "train_start": f"{train_days[0]:%Y-%m-%d}",
@@ -430,7 +430,7 @@ def open_prepared(path: str | os.PathLike[str]) -> xr.Dataset:
     Returns:
         Dataset with ``sst(time, box, y, x)`` (°C), the coordinate ``mask(box, y, x)`` (True =
         ocean) and ``clim_mean``/``clim_std``/``clim_count(doy, box, y, x)``; pass it to
-        :meth:`~idff_ts.data.dyffusion.DoyClimatology.from_dataset` to standardise.
+        :meth:`~idff_ts.domains.sst.dyffusion.DoyClimatology.from_dataset` to standardise.
 
     Raises:
         DataError: missing path, or not a prepared OISST store.

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from idff_ts.data.oisst import (
+from idff_ts.domains.sst.oisst import (
     PSL_MISSING_VALUE,
     check_continuous,
     open_oisst,
@@ -24,7 +24,7 @@ from idff_ts.errors import DataError
 
 SHARED = Path(
     os.environ.get("IDFF_SHARED_DATA")
-    or Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
+    or Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
 )
 NCEI_REAL = SHARED / "oisst" / "oisst-avhrr-v02r01.20211025.nc"
 TASMANIA = SHARED / "oisst" / "oisst_tasmania_2003_2004.nc"

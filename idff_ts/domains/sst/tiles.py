@@ -1,11 +1,11 @@
 """OISST input in any form → normalised SST → DYffusion tiles ``(time, box, y, x)``.
 
 Accepted inputs (all end up as the normalised ``sst(time, lat, lon)`` of
-:func:`~idff_ts.data.oisst.open_oisst`: °C, calendar days, lon 0–360, ``mask`` True = ocean):
+:func:`~idff_ts.domains.sst.oisst.open_oisst`: °C, calendar days, lon 0–360, ``mask`` True = ocean):
 
 - paths (a file, folder, glob or list) of NOAA PSL yearly or NCEI daily files, v2.0 names or
-  Zarr stores — opened lazily with :func:`~idff_ts.data.oisst.open_oisst`;
-- a prepared tile store (``idff-ts data prepare``, :func:`~idff_ts.data.prepare.open_prepared`),
+  Zarr stores — opened lazily with :func:`~idff_ts.domains.sst.oisst.open_oisst`;
+- a prepared tile store (``idff-ts data prepare``, :func:`~idff_ts.domains.sst.prepare.open_prepared`),
   whose ``sst(time, box, y, x)`` is already tiled;
 - an ``xarray`` object the user opened: ``xr.open_dataset("sst.day.mean.2020.nc")`` (PSL),
   ``xr.open_mfdataset("oisst-avhrr-v02r01.*.nc")`` (NCEI, with ``zlev``), or a DataArray of
@@ -22,8 +22,8 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from idff_ts.data import oisst as _oisst
-from idff_ts.data.dyffusion import BOX_SIZE, OCEAN_THRESHOLD, box_bounds, extract_boxes
+from idff_ts.domains.sst.dyffusion import BOX_SIZE, OCEAN_THRESHOLD, box_bounds, extract_boxes
+from idff_ts.domains.sst.oisst import reading as _oisst
 from idff_ts.errors import DataError
 
 #: Variables of the other OISST products (PSL ships each in its own file).
@@ -38,7 +38,7 @@ def _has_grid(obj: xr.Dataset | xr.DataArray) -> bool:
 
 
 def _is_prepared(obj: Any) -> bool:
-    from idff_ts.data.prepare import PRODUCT
+    from idff_ts.domains.sst.prepare import PRODUCT
 
     return isinstance(obj, xr.Dataset) and obj.attrs.get("product") == PRODUCT
 
@@ -94,7 +94,7 @@ def open_sst_source(
             except (OSError, ValueError, KeyError):
                 ds = None
             if ds is not None and _is_prepared(ds):
-                from idff_ts.data.prepare import open_prepared
+                from idff_ts.domains.sst.prepare import open_prepared
 
                 return open_prepared(p)[var]
     return _oisst.open_oisst(paths, var=var)
@@ -143,7 +143,7 @@ def as_oisst(data: xr.Dataset | xr.DataArray, var: str = "sst") -> xr.DataArray:
     if not _has_grid(da):
         raise DataError(
             f"expected daily SST with dims (time, lat, lon) (NCEI files: plus zlev), found dims "
-            f"{tuple(map(str, da.dims))}; open OISST files with idff_ts.data.oisst.open_oisst"
+            f"{tuple(map(str, da.dims))}; open OISST files with idff_ts.domains.sst.oisst.open_oisst"
         )
     already = (
         "mask" in da.coords

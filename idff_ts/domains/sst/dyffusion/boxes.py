@@ -241,7 +241,7 @@ def extract_boxes(da: xr.DataArray, boxes: Iterable[int] = ETP_BOXES) -> xr.Data
 
     Args:
         da: DataArray with ascending ``lat`` and ``lon`` (0–360) dims, e.g. from
-            :func:`~idff_ts.data.oisst.open_oisst`; other dims (``time``) are kept. Lazy input
+            :func:`~idff_ts.domains.sst.oisst.open_oisst`; other dims (``time``) are kept. Lazy input
             stays lazy.
         boxes: box indices (see the module docstring).
 

@@ -1,7 +1,7 @@
 """SST tasks of the leaderboard (evaluation.md §3): ``sst-demo``, ``sst-etp``, ``sst-wa4``.
 
-- ``sst-demo``: the bundled **synthetic demo** archive (:mod:`idff_ts.sst.demo`), DYffusion
-  protocol scaled to a CPU (:data:`~idff_ts.sst.protocol.DEMO`: boxes 88–89, train 2010–2018,
+- ``sst-demo``: the bundled **synthetic demo** archive (:mod:`idff_ts.domains.sst.demo`), DYffusion
+  protocol scaled to a CPU (:data:`~idff_ts.domains.sst.protocol.DEMO`: boxes 88–89, train 2010–2018,
   val 2019, test 2020, 1 input day, leads 1..7, M = 20 / 50); a small UNet (hidden 8) trained
   in ≈ 10 min on 2 CPU cores. Its splits are the tiles ``sst(time, box, y, x)`` in °C of the
   regenerated archive (cached after the first call).
@@ -28,8 +28,8 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from idff_ts.domains.sst.protocol import DEMO, DYFFUSION, SSTProtocol
 from idff_ts.errors import DataError
-from idff_ts.sst.protocol import DEMO, DYFFUSION, SSTProtocol
 from idff_ts.tasks import TASKS, Splits, Task, register_task
 
 WA4_FILE = "oisst/oisst_wa_4px_1982_2022.csv"
@@ -75,7 +75,7 @@ class SSTTileTask(Task):
 
     def tiles(self, data: Any = None) -> xr.DataArray:
         """The archive's tiles ``sst(time, box, y, x)`` in °C (lazy)."""
-        from idff_ts.sst.tiles import as_tiles, open_sst_source
+        from idff_ts.domains.sst.tiles import as_tiles, open_sst_source
 
         if data is None:
             if self.archive is None:
@@ -90,7 +90,7 @@ class SSTTileTask(Task):
 
 def _tile_splits(name: str) -> Callable[[int], Splits]:
     def make(seed: int) -> Splits:
-        from idff_ts.sst.train import split_tiles
+        from idff_ts.domains.sst.train import split_tiles
 
         task = TASKS[name]
         assert isinstance(task, SSTTileTask)
@@ -102,7 +102,7 @@ def _tile_splits(name: str) -> Callable[[int], Splits]:
 
 
 def _demo_archive() -> list[Path]:
-    from idff_ts.sst.demo import demo_archive
+    from idff_ts.domains.sst.demo import demo_archive
 
     return demo_archive()
 
@@ -116,8 +116,8 @@ def wa4_path() -> Path | None:
 
 def wa4_splits(seed: int = 0, path: str | Path | None = None) -> Splits:
     """Standardised anomalies ``sst_anomaly(time, pixel)`` per split (module docstring)."""
-    from idff_ts.data.dyffusion import SPLITS, DoyClimatology, select_split
-    from idff_ts.data.oisst import read_oisst_csv
+    from idff_ts.domains.sst.dyffusion import SPLITS, DoyClimatology, select_split
+    from idff_ts.domains.sst.oisst import read_oisst_csv
 
     found = Path(path) if path is not None else wa4_path()
     if found is None or not found.is_file():
@@ -137,8 +137,8 @@ def wa4_splits(seed: int = 0, path: str | Path | None = None) -> Splits:
 
 def sst_wa4_climatology(path: str | Path | None = None) -> Any:
     """The per-pixel day-of-year climatology of ``sst-wa4`` (training years only)."""
-    from idff_ts.data.dyffusion import SPLITS, DoyClimatology
-    from idff_ts.data.oisst import read_oisst_csv
+    from idff_ts.domains.sst.dyffusion import SPLITS, DoyClimatology
+    from idff_ts.domains.sst.oisst import read_oisst_csv
 
     found = Path(path) if path is not None else wa4_path()
     if found is None:
@@ -163,7 +163,7 @@ def register_sst_tasks() -> None:
             context=DEMO.context, horizon=DEMO.horizon, model=DEMO_MODEL, train=DEMO_TRAIN,
             members=DEMO.test_members, test_stride=15, variable="sst",
             protocol=DEMO, archive=_demo_archive,
-            data_label="synthetic demo data (idff_ts.data.synthetic_sst, seed 0), not NOAA OISST",
+            data_label="synthetic demo data (idff_ts.domains.sst.synthetic, seed 0), not NOAA OISST",
         ))
     if "sst-etp" not in TASKS:
         register_task(SSTTileTask(

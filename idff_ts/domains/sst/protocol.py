@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from idff_ts.data.dyffusion import ENSEMBLE_SIZE, ETP_BOXES, INPUT_DAYS, LEAD_DAYS, SPLITS
+from idff_ts.domains.sst.dyffusion import ENSEMBLE_SIZE, ETP_BOXES, INPUT_DAYS, LEAD_DAYS, SPLITS
 
 
 @dataclass(frozen=True)

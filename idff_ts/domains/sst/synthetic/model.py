@@ -460,7 +460,7 @@ def _attrs(seed: int, region: tuple[float, ...], p: SyntheticSSTParams, substeps
         "title": SYNTHETIC_TITLE,
         "dataset": SYNTHETIC_TITLE,
         "source": (
-            f"idff_ts {__version__} idff_ts.data.synthetic_sst: stochastic advection-diffusion-"
+            f"idff_ts {__version__} idff_ts.domains.sst.synthetic: stochastic advection-diffusion-"
             f"relaxation model, seed={seed}, region={list(region)}, substeps_per_day={substeps}"
         ),
         "synthetic_seed": int(seed),
@@ -521,7 +521,7 @@ def generate_sst(
     """Synthetic daily SST ``sst(time, lat, lon)`` in °C (float32, land NaN) — NOT NOAA OISST.
 
     ``region`` is ``(lat_min, lat_max, lon_min, lon_max)`` in degrees (lon 0–360, multiples of
-    0.25°), or any object with those attributes (e.g. ``idff_ts.data.dyffusion.box_bounds(89)``);
+    0.25°), or any object with those attributes (e.g. ``idff_ts.domains.sst.dyffusion.box_bounds(89)``);
     the grid is OISST's (cell centres ``lat_min + 0.125 + 0.25 k``). The default, the ETP region,
     is 120 × 360 points; 39 years of it hold 2.5 GB in memory — use :func:`iter_sst_years` or
     :func:`write_synthetic_archive` to stream. See the module docstring for the model.
@@ -571,7 +571,7 @@ def _psl_dataset(da: xr.DataArray) -> tuple[xr.Dataset, dict[str, dict[str, Any]
         "title": src.get("title", SYNTHETIC_TITLE),
         "dataset_title": SYNTHETIC_TITLE,
         "institution": "idff_ts (synthetic data generator)",
-        "source": src.get("source", "idff_ts.data.synthetic_sst"),
+        "source": src.get("source", "idff_ts.domains.sst.synthetic"),
         "comment": (
             "SYNTHETIC DEMO DATA, not observations and not NOAA OISST. Written in the layout of "
             "NOAA PSL's sst.day.mean.YYYY.nc (OISST v2.1) so that readers of the real archive "

@@ -277,7 +277,7 @@ def open_oisst_file(
     """One file or store, normalised (see the module docstring), without the mask.
 
     With ``chunks=None`` the data stay lazily indexed on disk (no dask): selecting a region and
-    then ``.values`` reads only that hyperslab, which is what :mod:`idff_ts.data.prepare` uses
+    then ``.values`` reads only that hyperslab, which is what :mod:`idff_ts.domains.sst.prepare` uses
     (the dtype is then the file's decoded one, float32 for both official layouts; cast after
     reading).
     """

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from idff_ts.data.dyffusion import (
+from idff_ts.domains.sst.dyffusion import (
     ETP_BOXES,
     N_BOXES,
     SPLITS,

@@ -10,15 +10,15 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-import idff_ts.data.prepare as prep
-from idff_ts.data.dyffusion import DoyClimatology, box_bounds, extract_boxes
-from idff_ts.data.oisst import open_oisst, write_oisst
-from idff_ts.data.prepare import open_prepared, prepare_archive
+import idff_ts.domains.sst.prepare.archive as prep
+from idff_ts.domains.sst.dyffusion import DoyClimatology, box_bounds, extract_boxes
+from idff_ts.domains.sst.oisst import open_oisst, write_oisst
+from idff_ts.domains.sst.prepare import open_prepared, prepare_archive
 from idff_ts.errors import DataError
 
 SHARED = Path(
     os.environ.get("IDFF_SHARED_DATA")
-    or Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
+    or Path(__file__).resolve().parents[3] / ".." / "shared" / "data"
 )
 NCEI_REAL = SHARED / "oisst" / "oisst-avhrr-v02r01.20211025.nc"
 BOXES = (84, 108)  # two ETP tiles keep the statistics arrays small
