@@ -21,3 +21,7 @@ class ConfigError(IdffError):
 
 class CheckpointError(IdffError):
     """A checkpoint is missing, corrupted (hash mismatch) or incompatible with the data."""
+
+
+class UsageError(IdffError):
+    """The command line is incomplete or contradictory (CLI exit code 2, like a bad flag)."""

@@ -3,50 +3,112 @@
 A *domain* (``idff_ts/domains/<name>/``) owns everything specific to one kind of data: how to
 recognise and load it, how physical values become model states and back (standardisation,
 seasonal anomalies, ``(sin, cos)`` angles, tiles and land masks), how a forecast becomes a CF
-Dataset, its quick-look plot and summary table, the built-in tasks it registers and its extra
+Dataset, its quick-look plot and summary, the built-in tasks it registers and its extra
 ``idff-ts data ...`` commands. The shared functions (:func:`idff_ts.fit`,
 :func:`idff_ts.forecast`, :func:`idff_ts.evaluate`, the CLI) are generic: they ask the registry
-(:mod:`idff_ts.domains`) which domain handles the input or the model and delegate to it. None of
-them names a domain.
+(:mod:`idff_ts.domains`) which domain handles the input, the model or the task and delegate to
+it. None of them names a domain.
 
-The generic path is itself a domain (``series``: any xarray/pandas series a user brings); the
-others override only what differs (architecture.md §2.4).
+A forecast is always the same three steps (:meth:`Domain.forecast`)::
 
-Adding a domain is one folder plus one line::
+    encoded  = domain.encode(data, model, request)      # physical → model states (N, L, *state)
+    ensemble = sample_ensemble(model, encoded, run)      # generic: Forecaster.predict, M members
+    dataset  = domain.decode(encoded, ensemble, model)   # model states → physical CF Dataset
 
-    # idff_ts/domains/mydomain/__init__.py
-    class MyDomain(Domain):
-        name = "mydomain"
-        def accepts_data(self, data, var=None): ...
-        def encode(self, data, **options): ...      # physical -> model states
-        def decode(self, forecast, model, source): ...  # model states -> CF Dataset
-
-    # idff_ts/domains/__init__.py (the registration line)
-    register_domain(MyDomain())
-
-or, from outside the package, ``idff_ts.domains.register_domain(MyDomain())``.
+The generic path for labelled series is :class:`idff_ts.domains.series.SeriesDomain`; a variant
+overrides only what differs (architecture.md §2.4). Adding a domain is one folder plus one
+registration line in :mod:`idff_ts.domains` (or ``register_domain(MyDomain())`` from outside
+the package); see ``docs/src/architecture.md`` for a worked example.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    import pandas as pd
     import xarray as xr
 
+    from idff_ts.forecasting.ensemble import Encoded, Ensemble, EnsembleSettings
     from idff_ts.model import Forecaster
+    from idff_ts.tasks import Task
+
+
+@dataclass(frozen=True)
+class ForecastRequest:
+    """What the caller of :func:`idff_ts.forecast` asked for, besides the ensemble settings.
+
+    ``options`` holds the domain's own keyword options (e.g. ``boxes=`` for SST tiles); a
+    domain refuses options it does not know with a :class:`~idff_ts.errors.ConfigError`.
+    """
+
+    init: Any = None
+    days: float | None = None
+    horizon: int | None = None
+    var: str | None = None
+    time_dim: str = "time"
+    series_dim: str | None = None
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class TrainRequest:
+    """``idff-ts train`` after the CLI has parsed its flags (no CLI types inside).
+
+    ``model`` / ``train`` hold the config-file sections merged with flag overrides (``train``
+    always has ``seed``); ``context`` / ``horizon`` are the flags, ``file_context`` /
+    ``file_horizon`` the config file's values; ``options`` the domain flags (``--box``,
+    ``--train-period``, ``--val-period``) as given, ``None`` when absent.
+    """
+
+    task: Task | None
+    data: str | None
+    var: str | None
+    val_data: str | None
+    context: int | None
+    horizon: int | None
+    file_context: int | None
+    file_horizon: int | None
+    model: dict[str, Any]
+    train: dict[str, Any]
+    options: dict[str, Any]
+    out_dir: Path | None
+    resume_from: Path | None
+    accelerator: str
+    devices: Any
+    progress: bool
+
+
+@dataclass
+class TrainOutcome:
+    """What :meth:`Domain.train_from_cli` trained, for the CLI's checkpoint notes and summary."""
+
+    model: Forecaster
+    name: str  # the run's name (task or file stem)
+    out_dir: Path
+    cli_extra: dict[str, Any]  # stored under ``extra["cli"]`` (besides command, wall time)
+    window: str  # "context / horizon" line of the summary, e.g. "1 / 7"
+    source_args: str  # flags naming the data in the "next: idff-ts forecast ..." hint
+
+
+@dataclass
+class ForecastInput:
+    """The input of ``idff-ts forecast`` chosen by :meth:`Domain.forecast_input`."""
+
+    data: Any  # what :func:`idff_ts.forecast` receives
+    source: str  # the ``input_data`` attribute of the output
+    task: Task | None = None
 
 
 class Domain:
-    """Base class of a kind of data; the defaults are the generic ``series`` behaviour.
+    """Base class of a kind of data.
 
     Attributes:
         name: registry key, stored in a trained model's ``data_info["domain"]``.
         priority: when several domains accept an input, the highest priority wins (the generic
-            ``series`` domain has the lowest and accepts everything with a time dimension).
+            ``series`` domain has the lowest and accepts everything).
     """
 
     name: str = "base"
@@ -57,41 +119,99 @@ class Domain:
         """Whether this domain handles ``data`` (for :func:`idff_ts.fit` / a model-less call)."""
         return False
 
-    def owns_model(self, data_info: dict[str, Any]) -> bool:
-        """Whether a trained model (its ``data_info``) belongs to this domain."""
+    def owns_model(self, data_info: Mapping[str, Any]) -> bool:
+        """Whether a trained model (its ``data_info``) belongs to this domain. Domains also
+        recognise their older checkpoints (no ``"domain"`` key) by their own keys."""
         return data_info.get("domain") == self.name
 
+    def owns_task(self, task: Task) -> bool:
+        """Whether ``idff-ts train --task`` of ``task`` goes through this domain."""
+        return any(t.name == task.name for t in self.tasks())
+
     def default_model(self, data: Any, var: str | None = None) -> Path | None:
-        """A checkpoint to use when the user gives none (e.g. a bundled demo), or ``None``."""
+        """A checkpoint to use when the user gives none (e.g. a bundled demo), or ``None``.
+
+        ``data`` is what the user passed: an xarray object (Python API), a path or glob string
+        (CLI ``--data``) or ``None`` (no input at all). A domain that answers logs why.
+        """
         return None
 
-    # ------------------------------------------------------------------ training / forecasting
-    def fit(self, data: Any, **options: Any) -> Forecaster:
-        """Train on ``data`` (physical units); the returned model's ``data_info["domain"]``
-        is this domain's name. Domains encode the data, call the generic trainer
-        (:mod:`idff_ts.training`) and store what :meth:`forecast` needs to decode."""
-        raise NotImplementedError
+    # ------------------------------------------------------------------ physical <-> model
+    def encode(self, data: Any, model: Forecaster, request: ForecastRequest) -> Encoded:
+        """Physical input → the model's context windows ``(N, L, *state)`` and the horizon."""
+        raise NotImplementedError(f"domain {self.name!r} does not implement encode")
 
-    def forecast(self, data: Any, model: Forecaster, **options: Any) -> xr.Dataset:
-        """Ensemble forecast of ``data`` (physical units) with ``model``: encode the context
-        windows, sample with the generic rollout, decode to a CF Dataset."""
-        raise NotImplementedError
+    def decode(self, encoded: Encoded, ensemble: Ensemble, model: Forecaster) -> xr.Dataset:
+        """Sampled model states ``(M, N, K, *state)`` → the CF Dataset in physical units."""
+        raise NotImplementedError(f"domain {self.name!r} does not implement decode")
+
+    def forecast(
+        self, data: Any, model: Forecaster, request: ForecastRequest, run: EnsembleSettings
+    ) -> xr.Dataset:
+        """Ensemble forecast: :meth:`encode` → generic sampling → :meth:`decode`."""
+        from idff_ts.forecasting.ensemble import sample_ensemble
+
+        run.check()
+        encoded = self.encode(data, model, request)
+        return self.decode(encoded, sample_ensemble(model, encoded, run), model)
+
+    # ------------------------------------------------------------------ training
+    def fit(self, data: Any, **options: Any) -> Forecaster:
+        """Train on ``data`` (physical units) with :func:`idff_ts.fit`'s options; the model's
+        ``data_info`` lets :meth:`owns_model` recognise it."""
+        raise NotImplementedError(f"domain {self.name!r} does not implement fit")
+
+    def train_from_cli(self, request: TrainRequest) -> TrainOutcome:
+        """``idff-ts train`` for this domain's tasks or data (see :class:`TrainRequest`)."""
+        raise NotImplementedError(f"domain {self.name!r} has no `idff-ts train` path")
+
+    # ------------------------------------------------------------------ CLI forecast
+    def forecast_input(
+        self, model: Forecaster, data: str | None, var: str | None, task: Task | None
+    ) -> ForecastInput:
+        """The input of ``idff-ts forecast --data/--task`` for ``model``."""
+        raise NotImplementedError(f"domain {self.name!r} has no `idff-ts forecast` input")
+
+    def forecast_inits(
+        self, source: ForecastInput, model: Forecaster, inits: list[str],
+        stride: int | None, horizon: int | None, days: float | None,
+    ) -> Any:
+        """``--init`` values (``[]``, ``["last"]``, ``["all"]`` or times) → ``init=``."""
+        return None if not inits or inits == ["last"] else inits
+
+    def forecast_options(self, options: Mapping[str, Any]) -> dict[str, Any]:
+        """Domain CLI flags (e.g. ``{"box": "84,85"}``, ``None`` when absent) → keyword
+        options of :func:`idff_ts.forecast`; refuse a flag that does not apply."""
+        given = sorted(k for k, v in options.items() if v is not None)
+        if given:
+            from idff_ts.errors import UsageError
+
+            flags = ", ".join(f"--{k.replace('_', '-')}" for k in given)
+            raise UsageError(f"{flags} does not apply to {self.name} checkpoints")
+        return {}
 
     # ------------------------------------------------------------------ presentation
-    def summary(self, forecast: xr.Dataset) -> pd.DataFrame | None:
-        """A small table (e.g. ensemble mean and spread per lead) printed by the CLI."""
-        return None
+    def summary(self, forecast: xr.Dataset, written: list[Path]) -> list[Any]:
+        """What ``idff-ts forecast`` prints after writing ``written`` files: rich tables and
+        one-line strings, in order."""
+        return []
 
     def quicklook(self, forecast: xr.Dataset, path: Path) -> Path | None:
-        """Write a quick-look figure of ``forecast`` to ``path``; ``None`` if the domain has
-        none."""
+        """Write a quick-look figure of ``forecast`` to ``path``; ``None`` if none."""
         return None
 
     # ------------------------------------------------------------------ registration
-    def tasks(self) -> Iterable[Any]:
+    def tasks(self) -> Iterable[Task]:
         """The built-in :class:`~idff_ts.tasks.Task` objects this domain registers."""
         return ()
 
+    def task_aliases(self) -> Mapping[str, str]:
+        """Other names of its tasks (``{"sst": "sst-etp"}``)."""
+        return {}
+
     def cli_commands(self) -> Iterable[Any]:
-        """Extra CLI pieces (typer apps or commands) added under ``idff-ts data``."""
+        """``typer.Typer`` apps whose commands and groups are added under ``idff-ts data``."""
         return ()
+
+
+__all__ = ["Domain", "ForecastInput", "ForecastRequest", "TrainOutcome", "TrainRequest"]
