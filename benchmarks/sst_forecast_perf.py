@@ -89,6 +89,7 @@ def hook_backbone(module: Any, timers: Timers) -> list[Any]:
 
 def in_process_once(out_dir: Path) -> dict[str, Any]:
     """One demo forecast, every step timed (module docstring)."""
+    import idff_ts.domains.sst.encode as sst_encode
     import idff_ts.domains.sst.forecast as sst_forecast
     import idff_ts.model as idff_model
     from idff_ts.domains.sst.climatology import HarmonicClimatology
@@ -101,7 +102,7 @@ def in_process_once(out_dir: Path) -> dict[str, Any]:
 
     t = Timers()
     patches = [
-        (sst_forecast, "as_tiles", sst_forecast.as_tiles, "forecast_sst: cut tiles"),
+        (sst_encode, "as_tiles", sst_encode.as_tiles, "forecast_sst: cut tiles"),
         (HarmonicClimatology, "at_dates", HarmonicClimatology.at_dates,
          "forecast_sst: climatology (standardise + back)"),
         (Forecaster, "predict", Forecaster.predict, "forecast_sst: predict"),
