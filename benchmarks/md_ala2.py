@@ -2,7 +2,7 @@
 
 Data: ``../shared/data/md/ala2_backbone_coordinates.npy`` (cgnet: 100 ns, one frame per 10 ps,
 φ = ``phi_2``, ψ = ``psi_2`` from the backbone beads), the ``ala2`` task of
-:mod:`idff_ts.tasks_md`: contiguous time blocks, first 70 % train, next 15 % validation, last
+:mod:`idff_ts.domains.md.tasks`: contiguous time blocks, first 70 % train, next 15 % validation, last
 15 % test. Skipped (exit 0, with a message) when the shared data folder is absent.
 
 Protocol (evaluation.md): IDFF trained in ``(sin, cos)`` space (:func:`fit_angles`: MLP,
@@ -133,9 +133,9 @@ def main(argv: list[str] | None = None) -> int:
 
     torch.set_num_threads(args.threads)
 
-    from idff_ts.data.angles import fit_angles, forecast_angles
+    from idff_ts.domains.md import fit_angles, forecast_angles
+    from idff_ts.domains.md.tasks import ALA2_FILE, ala2_task, find_shared_file
     from idff_ts.tasks import hindcast_inits
-    from idff_ts.tasks_md import ALA2_FILE, ala2_task, find_shared_file
 
     path = find_shared_file(f"md/{ALA2_FILE}")
     if path is None:

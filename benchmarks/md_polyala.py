@@ -1,6 +1,6 @@
 """IDFF on simulated polyalanine, the paper's MD setting, scored on held-out trajectories.
 
-Data (the registered ``polyala`` task, profile ``default`` of :mod:`idff_ts.tasks_md`): 5
+Data (the registered ``polyala`` task, profile ``default`` of :mod:`idff_ts.domains.md.tasks`): 5
 independent OpenMM runs of an extended Ace-(Ala)23-Nme in vacuum (amber14, Langevin 2 fs, 1/ps,
 HBonds, NoCutoff), 100 ps each, a frame every 0.5 ps, the paper's 46 backbone dihedrals; runs
 0–2 train, 3 validates, 4 tests (split by whole trajectory). ``--profile paper`` runs the
@@ -67,7 +67,7 @@ def motion(da: xr.DataArray, skip_ps: float = 100.0) -> dict[str, float]:
 def paper_scores(gen: xr.DataArray, truth: xr.DataArray, reference: xr.DataArray
                  ) -> dict[str, float]:
     """Trajectory scores (means) + Ramachandran JS against the held-out angles."""
-    from idff_ts.metrics.md import ramachandran_js, trajectory_scores
+    from idff_ts.domains.md.metrics import ramachandran_js, trajectory_scores
 
     s = trajectory_scores(gen, truth)
     out = {k: round(float(s[f"{k}_mean"]), 4) for k in ("mae", "rmse", "cc", "crps")
@@ -99,11 +99,21 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     import torch
 
-    from idff_ts.data.angles import fit_angles, forecast_angles, generate_angles
-    from idff_ts.data.polyala import result_dict, simulate_polyala
-    from idff_ts.metrics.md import ramachandran_js
+    from idff_ts.domains.md import (
+        fit_angles,
+        forecast_angles,
+        generate_angles,
+        result_dict,
+        simulate_polyala,
+    )
+    from idff_ts.domains.md.metrics import ramachandran_js
+    from idff_ts.domains.md.tasks import (
+        POLYALA_PROFILES,
+        default_cache_dir,
+        polyala_runs,
+        split_runs,
+    )
     from idff_ts.tasks import hindcast_inits
-    from idff_ts.tasks_md import POLYALA_PROFILES, default_cache_dir, polyala_runs, split_runs
 
     torch.set_num_threads(args.threads)
     t_start = time.perf_counter()

@@ -150,7 +150,7 @@ def load_task(name: str, profile: str, data: list[str] | None = None) -> TaskDat
     from idff_ts.tasks import get_task
 
     if name == "polyala":  # the registered task; the paper profile simulates the paper's sizes
-        from idff_ts.tasks_md import polyala_task
+        from idff_ts.domains.md.tasks import polyala_task
 
         task = polyala_task("paper") if profile == "paper" else get_task(name)
     else:
@@ -205,7 +205,7 @@ def fit_method(td: TaskData, spec: MethodSpec, seed: int, train_over: dict, out_
         method=spec.method, out_dir=out_dir, progress=False,
     )
     if td.kind == "angles":
-        from idff_ts.data.angles import fit_angles
+        from idff_ts.domains.md import fit_angles
 
         return fit_angles(td.splits["train"], **kwargs)
     if td.kind == "tiles":  # as fit_sst: the UNet demo preset, series = boxes, ocean mask
@@ -224,7 +224,7 @@ def forecast_and_score(td: TaskData, model: Any, split: str, members: int, seed:
     inits = td.task.test_inits(data, stride=stride)
     fc_model = model.with_sampler(**dataclasses.asdict(sampler))
     if td.kind == "angles":
-        from idff_ts.data.angles import forecast_angles
+        from idff_ts.domains.md import forecast_angles
 
         fc = forecast_angles(data, fc_model, horizon=td.task.horizon, members=members, seed=seed,
                              init=inits, device=ARGS_DEVICE)

@@ -467,7 +467,7 @@ def _lead_label(value: Any) -> str:
 def _average(da: xr.DataArray, dims: list[Any]) -> xr.DataArray:
     """Mean over ``dims``; the circular mean for angles (``attrs["circular"]``)."""
     if da.attrs.get("circular"):
-        from idff_ts.data.angles import circular_mean
+        from idff_ts.domains.md.angles import circular_mean
 
         return circular_mean(da, dims)
     return da.mean(dims)
@@ -485,7 +485,7 @@ def _forecast_table(ds: xr.Dataset, name: str) -> Any:
     mean = da.mean("member")
     spread = da.std("member", ddof=1) if da.sizes["member"] > 1 else da.isel(member=0) * 0
     if da.attrs.get("circular"):  # angles: circular mean and spread (no ±180° artefacts)
-        from idff_ts.data.angles import circular_mean, circular_std
+        from idff_ts.domains.md.angles import circular_mean, circular_std
 
         mean, spread = circular_mean(da, "member"), circular_std(da, "member")
         mean.attrs["circular"] = 1

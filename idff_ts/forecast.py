@@ -369,7 +369,7 @@ def forecast(
         boxes: SST tile models only: a subset of the model's DYffusion boxes.
 
     **Angles.** A model trained on angle data (``data_info["angle_encoding"] == "sincos"``,
-    see :func:`idff_ts.data.angles.fit_angles`) takes and returns degrees: ``data`` is encoded
+    see :func:`idff_ts.domains.md.fit_angles`) takes and returns degrees: ``data`` is encoded
     to ``(sin, cos)``, forecast, and decoded to ``(−180, 180]`` with the angle names
     (attrs ``units="degree"``, ``circular=1``).
 
@@ -415,7 +415,8 @@ def forecast(
         raise ConfigError("boxes= applies to SST tile models only; this model is not one")
     info = dict(fc.data_info or {})
     da = _select_dataarray(data, var, info)
-    from idff_ts.data.angles import ENCODING, forecast_angles, is_encoded
+    from idff_ts.domains.md.angles import ENCODING, is_encoded
+    from idff_ts.domains.md.forecast import forecast_angles
 
     if info.get("angle_encoding") == ENCODING and not is_encoded(da):
         # an angle model (trained on sin/cos features): encode, forecast, decode to degrees

@@ -33,12 +33,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import idff_ts
-from idff_ts.data.angles import circular_mean, generate_angles
-from idff_ts.data.md import wrap_degrees
+from idff_ts.domains.md import circular_mean, generate_angles, wrap_degrees
+from idff_ts.domains.md.metrics import ramachandran_js, ramachandran_pairs, trajectory_scores
+from idff_ts.domains.md.tasks import polyala_task
 from idff_ts.methods.reference import climatology_like, persistence_like
-from idff_ts.metrics.md import ramachandran_js, ramachandran_pairs, trajectory_scores
 from idff_ts.tasks import get_task
-from idff_ts.tasks_md import polyala_task
 
 QUICK = os.environ.get("IDFF_QUICK") == "1"
 task = (polyala_task("quick", picoseconds=20.0, frame_interval_ps=0.5, counts=(2, 1, 1))

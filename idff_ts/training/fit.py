@@ -510,10 +510,11 @@ def fit(
         normalisation and ``data_info``.
 
     Angles (a DataArray with an ``angle`` dim and ``attrs["circular"]``, e.g. from
-    :func:`idff_ts.data.md.load_dihedrals`) are trained on their ``(sin, cos)`` features through
-    :func:`idff_ts.data.angles.fit_angles`; forecasts of that model come back in degrees.
+    :func:`idff_ts.domains.md.load_dihedrals`) are trained on their ``(sin, cos)`` features through
+    :func:`idff_ts.domains.md.fit_angles`; forecasts of that model come back in degrees.
     """
-    from idff_ts.data.angles import fit_angles, is_angle_data
+    from idff_ts.domains.md.angles import is_angle_data
+    from idff_ts.domains.md.forecast import fit_angles
 
     first = data.get("train") if isinstance(data, Mapping) else data
     if is_angle_data(first):  # method.md §6: the model never sees raw degrees

@@ -89,7 +89,7 @@ def open_demo(**kwargs: Any) -> Any:
 
 def demo_cache_dir() -> Path:
     """Where :func:`demo_archive` keeps the regenerated archive."""
-    from idff_ts.tasks_md import default_cache_dir
+    from idff_ts.data.locations import default_cache_dir
 
     return default_cache_dir() / f"sst_demo_seed{DEMO_SEED}"
 

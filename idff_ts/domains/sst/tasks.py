@@ -109,7 +109,7 @@ def _demo_archive() -> list[Path]:
 
 def wa4_path() -> Path | None:
     """The Western-Australia CSV if available (``$IDFF_SHARED_DATA`` or ``../shared/data``)."""
-    from idff_ts.tasks_md import find_shared_file
+    from idff_ts.data.locations import find_shared_file
 
     return find_shared_file(WA4_FILE)
 

@@ -6,12 +6,11 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from idff_ts.data.angles import AngleEncoder, angle_names
-from idff_ts.data.md import wrap_degrees
+from idff_ts.domains.md import AngleEncoder, angle_names, wrap_degrees
+from idff_ts.domains.md.metrics import trajectory_scores
 from idff_ts.errors import DataError
 from idff_ts.evaluate import evaluate
 from idff_ts.metrics import crps_ensemble_xr, mae, rmse
-from idff_ts.metrics.md import trajectory_scores
 
 NAMES = ["phi_2", "psi_2", "phi_3", "psi_3"]
 
@@ -136,7 +135,7 @@ def _circular_walk(n_traj: int, n_time: int, seed: int) -> xr.DataArray:
 
 def test_fit_forecast_generate_in_sincos_space(tmp_path) -> None:
     pytest.importorskip("lightning", reason="training needs lightning")
-    from idff_ts.data.angles import fit_angles, forecast_angles, generate_angles
+    from idff_ts.domains.md import fit_angles, forecast_angles, generate_angles
     from idff_ts.errors import ConfigError
 
     data = _circular_walk(4, 40, 0)
@@ -187,7 +186,7 @@ def test_circular_attrs_make_evaluate_wrap_by_default() -> None:
 
 
 def test_circular_mean_and_std_across_the_cut() -> None:
-    from idff_ts.data.angles import circular_mean, circular_std
+    from idff_ts.domains.md import circular_mean, circular_std
 
     da = xr.DataArray([179.0, -179.0, 177.0, -177.0], dims="member")
     assert circular_mean(da, "member").item() == pytest.approx(180.0)

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from idff_ts.data.md import dihedral, dihedrals_from_backbone, load_dihedrals
+from idff_ts.domains.md import dihedral, dihedrals_from_backbone, load_dihedrals
 from idff_ts.errors import ConfigError, DataError
 
 SHARED = Path(
@@ -133,7 +133,7 @@ def test_cgnet_backbone_npy() -> None:
 
 def test_ala2_task_contiguous_blocks() -> None:
     _need(NPY)
-    from idff_ts.tasks_md import ala2_task
+    from idff_ts.domains.md.tasks import ala2_task
 
     splits = ala2_task(NPY).make_splits(0)
     sizes = {k: v.sizes["time"] for k, v in splits.items()}
@@ -144,7 +144,7 @@ def test_ala2_task_contiguous_blocks() -> None:
 
 
 def test_ala2_task_missing_file(tmp_path: Path) -> None:
-    from idff_ts.tasks_md import ala2_task
+    from idff_ts.domains.md.tasks import ala2_task
 
     with pytest.raises(DataError, match="alanine-dipeptide data not found"):
         ala2_task(tmp_path / "nope.npy").make_splits(0)

@@ -7,8 +7,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from idff_ts.errors import DataError
-from idff_ts.metrics.md import (
+from idff_ts.domains.md.metrics import (
     js_divergence,
     ramachandran_histogram,
     ramachandran_js,
@@ -16,6 +15,7 @@ from idff_ts.metrics.md import (
     ramachandran_pairs,
     trajectory_scores,
 )
+from idff_ts.errors import DataError
 
 NAMES = ["phi_2", "psi_2", "phi_3", "psi_3"]
 

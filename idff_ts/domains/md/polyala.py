@@ -12,7 +12,7 @@ vacuum: ``NoCutoff``, ``HBonds`` constraints, ``LangevinMiddleIntegrator`` (2 fs
 - ``dihedrals.nc``: the backbone dihedrals of the saved frames (mdtraj), a
   ``dihedral(time, angle)`` variable in degrees with ``time`` in ps and names
   ``phi_2, psi_2, …, phi_{n+1}, psi_{n+1}`` (2n angles: residue numbers as in the PDB, ACE = 1,
-  the n alanines 2..n+1, NME = n+2; see :mod:`idff_ts.data.md` for the naming rule). The paper's
+  the n alanines 2..n+1, NME = n+2; see :mod:`idff_ts.domains.md.dihedrals` for the naming rule). The paper's
   23 residues give its 46 dihedrals.
 
 **Determinism.** On the CPU platform with a fixed thread count (``threads``, default 1) and
@@ -37,35 +37,25 @@ transitions per residue per 100 ps (``benchmarks/results/md_polyala.md``).
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import os
-import random
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import xarray as xr
 
+from idff_ts.domains.md.polyala_chain import FORCEFIELD
+from idff_ts.domains.md.polyala_engine import FRICTION_PER_PS, TIMESTEP_PS, run_simulation
 from idff_ts.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
-TIMESTEP_PS = 0.002
-FRICTION_PER_PS = 1.0
-FORCEFIELD = "amber14-all.xml"
 RUN_FILE = "run.json"
 FORMAT_VERSION = 1
-
-# Backbone geometry (Engh & Huber 1991, as PeptideBuilder uses): lengths in Å, angles in degrees.
-_BOND = {"N-CA": 1.458, "CA-C": 1.525, "C-N": 1.329, "C-O": 1.231, "CA-CB": 1.53}
-_ANGLE = {"N-CA-C": 111.2, "CA-C-N": 116.2, "C-N-CA": 121.7, "N-C-O": 123.0, "C-CA-CB": 110.1}
-_N_C_CA_CB = 122.69  # improper torsion N–C–CA–CB of L-amino acids
-
 
 @dataclass(frozen=True)
 class SimulationResult:
@@ -101,96 +91,6 @@ class SimulationResult:
             return ds["dihedral"].load()
 
 
-# ------------------------------------------------------------------------------ structure
-def place_atom(
-    a: np.ndarray, b: np.ndarray, c: np.ndarray, bond: float, angle: float, torsion: float
-) -> np.ndarray:
-    """Position ``d`` with ``|cd| = bond``, angle ``b–c–d`` and dihedral ``a–b–c–d`` (degrees).
-
-    Natural extension reference frame (Parsons et al. 2005): with ``ĉ = (c − b)/|c − b|``,
-    ``n̂ = (b − a) × ĉ`` normalised and ``m̂ = n̂ × ĉ``,
-    ``d = c + bond · (−cos θ ĉ + sin θ cos τ m̂ + sin θ sin τ n̂)``.
-    """
-    theta, tau = np.radians(angle), np.radians(torsion)
-    bc = (c - b) / np.linalg.norm(c - b)
-    n = np.cross(b - a, bc)
-    n /= np.linalg.norm(n)
-    m = np.cross(n, bc)
-    return c + bond * (-np.cos(theta) * bc + np.sin(theta) * np.cos(tau) * m
-                       + np.sin(theta) * np.sin(tau) * n)
-
-
-def extended_chain(
-    n_residues: int, phi: float = 180.0, psi: float = 180.0, omega: float = 180.0
-) -> list[tuple[str, list[tuple[str, str, np.ndarray]]]]:
-    """Heavy atoms of Ace-(Ala)n-Nme: ``[(residue name, [(atom name, element, xyz Å)])]``.
-
-    The backbone CH3–C–(N–CA–C)ₙ–N–C is grown atom by atom with :func:`place_atom` (every φ,
-    ψ, ω as given: 180° is the fully extended strand); each carbonyl O lies in the peptide
-    plane, cis to the next CA (``CA(i+1)–N(i+1)–C(i)–O(i) = 0``); CB from the L-alanine
-    improper ``N–C–CA–CB = 122.69°``.
-    """
-    if n_residues < 1:
-        raise ConfigError(f"n_residues must be >= 1, got {n_residues}")
-    ch3 = np.zeros(3)
-    c_ace = np.array([1.52, 0.0, 0.0])
-    dummy = np.array([0.0, 1.0, 0.0])
-    n_prev = place_atom(dummy, ch3, c_ace, _BOND["C-N"], _ANGLE["CA-C-N"], 180.0)
-    residues: list[tuple[str, list[tuple[str, str, np.ndarray]]]] = [
-        ("ACE", [("CH3", "C", ch3), ("C", "C", c_ace)])
-    ]
-    prev_x, prev_c, n_i = ch3, c_ace, n_prev  # X(i−1) = CA(i−1) (CH3 for ACE), C(i−1), N(i)
-    for _ in range(n_residues):
-        ca = place_atom(prev_x, prev_c, n_i, _BOND["N-CA"], _ANGLE["C-N-CA"], omega)
-        c = place_atom(prev_c, n_i, ca, _BOND["CA-C"], _ANGLE["N-CA-C"], phi)
-        o_prev = place_atom(ca, n_i, prev_c, _BOND["C-O"], _ANGLE["N-C-O"], 0.0)
-        residues[-1][1].append(("O", "O", o_prev))
-        cb = place_atom(n_i, c, ca, _BOND["CA-CB"], _ANGLE["C-CA-CB"], _N_C_CA_CB)
-        residues.append(("ALA", [("N", "N", n_i), ("CA", "C", ca), ("C", "C", c),
-                                 ("CB", "C", cb)]))
-        n_next = place_atom(n_i, ca, c, _BOND["C-N"], _ANGLE["CA-C-N"], psi)
-        prev_x, prev_c, n_i = ca, c, n_next
-    c_nme = place_atom(prev_x, prev_c, n_i, _BOND["N-CA"], _ANGLE["C-N-CA"], omega)
-    o_last = place_atom(c_nme, n_i, prev_c, _BOND["C-O"], _ANGLE["N-C-O"], 0.0)
-    residues[-1][1].append(("O", "O", o_last))
-    residues.append(("NME", [("N", "N", n_i), ("C", "C", c_nme)]))
-    return residues
-
-
-def build_polyala(n_residues: int) -> tuple[Any, Any, Any]:
-    """``(topology, positions, forcefield)`` of the extended Ace-(Ala)n-Nme with hydrogens.
-
-    Deterministic: the same structure on every call (every trajectory starts from it).
-    """
-    import openmm as mm
-    import openmm.app as app
-    import openmm.unit as unit
-
-    top = app.Topology()
-    chain = top.addChain("A")
-    xyz: list[np.ndarray] = []
-    for i, (resname, atoms) in enumerate(extended_chain(n_residues)):
-        res = top.addResidue(resname, chain, id=str(i + 1))
-        for name, element, pos in atoms:
-            top.addAtom(name, app.Element.getBySymbol(element), res)
-            xyz.append(pos)
-    top.createStandardBonds()
-    positions = unit.Quantity([mm.Vec3(*map(float, p)) for p in np.asarray(xyz) * 0.1],
-                              unit.nanometer)
-    forcefield = app.ForceField(FORCEFIELD)
-    modeller = app.Modeller(top, positions)
-    # addHydrogens draws start positions from Python's `random` and relaxes them with a short
-    # minimisation: seed it (restoring the caller's state) and use the Reference platform so
-    # the structure is the same on every machine and every call.
-    saved = random.getstate()
-    random.seed(0)
-    try:
-        modeller.addHydrogens(forcefield, platform=mm.Platform.getPlatformByName("Reference"))
-    finally:
-        random.setstate(saved)
-    return modeller.topology, modeller.positions, forcefield
-
-
 # ------------------------------------------------------------------------------ simulation
 def _settings(n_residues: int, picoseconds: float, temperature: float,
               frame_interval_ps: float, seed: int, threads: int) -> dict[str, Any]:
@@ -221,45 +121,6 @@ def _settings(n_residues: int, picoseconds: float, temperature: float,
     }
 
 
-def _make_platform(platform: str, threads: int) -> tuple[Any, dict[str, str]]:
-    import openmm as mm
-
-    try:
-        plat = mm.Platform.getPlatformByName(platform)
-    except Exception:  # noqa: BLE001 - OpenMMException
-        names = [mm.Platform.getPlatform(i).getName() for i in range(mm.Platform.getNumPlatforms())]
-        raise ConfigError(f"unknown OpenMM platform {platform!r}; available: {names}") from None
-    props: dict[str, str] = {}
-    if platform == "CPU":
-        props = {"Threads": str(threads), "DeterministicForces": "true"}
-    elif platform in ("CUDA", "OpenCL", "HIP"):
-        props = {"DeterministicForces": "true"}
-    return plat, props
-
-
-@contextlib.contextmanager
-def _progress(enabled: bool, total: int, label: str) -> Iterator[Any]:
-    """A rich progress bar on stderr (transient) or a no-op advance function."""
-    if not enabled:
-        yield lambda n=1: None
-        return
-    from rich.console import Console
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TextColumn("steps"),
-                  TimeElapsedColumn(), TimeRemainingColumn(), console=Console(stderr=True),
-                  transient=True) as bar:
-        task = bar.add_task(label, total=total)
-        yield lambda n=1: bar.advance(task, n)
-
-
 def _cached(out: Path, settings: dict[str, Any]) -> SimulationResult | None:
     run = out / RUN_FILE
     if not run.is_file():
@@ -279,65 +140,6 @@ def _cached(out: Path, settings: dict[str, Any]) -> SimulationResult | None:
         temperature=settings["temperature"], wall_s=float(meta["wall_s"]),
         steps_per_s=float(meta["steps_per_s"]), cached=True,
     )
-
-
-def _run(settings: dict[str, Any], pdb: Path, dcd: Path, angles: Path,
-         progress: bool) -> tuple[Any, float]:
-    """Build, minimise, simulate; write the three files; return (topology, steps/s)."""
-    import mdtraj as md
-    import openmm as mm
-    import openmm.app as app
-    import openmm.unit as unit
-
-    from idff_ts.data.md import dihedrals_from_trajectory
-
-    n_residues, seed = settings["n_residues"], settings["seed"]
-    temperature, frame_interval_ps = settings["temperature"], settings["frame_interval_ps"]
-    topology, positions, forcefield = build_polyala(n_residues)
-    system = forcefield.createSystem(
-        topology, nonbondedMethod=app.NoCutoff, constraints=app.HBonds
-    )
-    integrator = mm.LangevinMiddleIntegrator(
-        temperature * unit.kelvin, FRICTION_PER_PS / unit.picosecond,
-        TIMESTEP_PS * unit.picoseconds,
-    )
-    integrator.setRandomNumberSeed(int(seed) + 1)
-    plat, props = _make_platform(settings["platform"], settings["threads"])
-    simulation = app.Simulation(topology, system, integrator, plat, props)
-    simulation.context.setPositions(positions)
-    simulation.minimizeEnergy()
-    simulation.context.setVelocitiesToTemperature(temperature * unit.kelvin, int(seed) + 1)
-    state = simulation.context.getState(getPositions=True)
-    with open(pdb, "w") as fh:
-        app.PDBFile.writeFile(topology, state.getPositions(), fh, keepIds=True)
-
-    n_frames, per_frame = settings["n_frames"], settings["steps_per_frame"]
-    xyz = np.empty((n_frames, topology.getNumAtoms(), 3), dtype=np.float32)
-    t_md = time.perf_counter()
-    with open(dcd, "wb") as fh, _progress(
-        progress, n_frames * per_frame, f"polyala n={n_residues} seed={seed}"
-    ) as advance:
-        writer = app.DCDFile(fh, topology, TIMESTEP_PS * unit.picoseconds,
-                             firstStep=per_frame, interval=per_frame)
-        for f in range(n_frames):
-            simulation.step(per_frame)
-            pos = simulation.context.getState(getPositions=True).getPositions(asNumpy=True)
-            writer.writeModel(pos)
-            xyz[f] = pos.value_in_unit(unit.nanometer)
-            advance(per_frame)
-    steps_per_s = n_frames * per_frame / (time.perf_counter() - t_md)
-
-    traj = md.Trajectory(xyz, md.Topology.from_openmm(topology),
-                         time=(np.arange(n_frames) + 1) * frame_interval_ps)
-    da = dihedrals_from_trajectory(traj, source=str(dcd.name).lstrip(".").removesuffix(".tmp"))
-    da["time"].attrs["long_name"] = "simulated time"
-    da.attrs.update({
-        "source": f"OpenMM {mm.__version__} polyalanine (Ace-(Ala){n_residues}-Nme, vacuum)",
-        "temperature_K": float(temperature), "seed": int(seed),
-        "naming": "phi_i / psi_i: dihedral of residue i (PDB numbering, ACE = 1)",
-    })
-    da.to_dataset().to_netcdf(angles)
-    return topology, steps_per_s
 
 
 def simulate_polyala(
@@ -388,13 +190,23 @@ def simulate_polyala(
             "simulating polyalanine needs OpenMM and mdtraj: pip install 'idff-ts[md]'"
         ) from None
 
+    result = _simulate_into(out, settings, progress, mm.__version__)
+    log.info("polyala n=%d seed=%d: %d frames, %d atoms, %.0f steps/s, %.1fs",
+             n_residues, seed, result.n_frames, result.n_atoms, result.steps_per_s,
+             result.wall_s)
+    return result
+
+
+def _simulate_into(out: Path, settings: dict[str, Any], progress: bool,
+                   openmm_version: str) -> SimulationResult:
+    """Run into temporary files, move them into place, then write ``run.json`` (atomic cache)."""
     out.mkdir(parents=True, exist_ok=True)
     (out / RUN_FILE).unlink(missing_ok=True)  # no stale cache entry while files change
     pdb, dcd, angles = out / "polyala.pdb", out / "polyala.dcd", out / "dihedrals.nc"
     tmp = {p: p.with_name(f".{p.name}.tmp") for p in (pdb, dcd, angles)}
     start = time.perf_counter()
     try:
-        topology, steps_per_s = _run(settings, tmp[pdb], tmp[dcd], tmp[angles], progress)
+        topology, steps_per_s = run_simulation(settings, tmp[pdb], tmp[dcd], tmp[angles], progress)
         for path, part in tmp.items():
             os.replace(part, path)
     finally:
@@ -405,17 +217,14 @@ def simulate_polyala(
     meta = {
         "settings": settings, "files": {"pdb": pdb.name, "dcd": dcd.name, "angles": angles.name},
         "n_frames": n_frames, "n_atoms": n_atoms, "wall_s": wall_s, "steps_per_s": steps_per_s,
-        "openmm": mm.__version__,
+        "openmm": openmm_version,
     }
     (out / RUN_FILE).write_text(json.dumps(meta, indent=2))
-    log.info("polyala n=%d seed=%d: %d frames, %d atoms, %.0f steps/s, %.1fs",
-             n_residues, seed, n_frames, n_atoms, steps_per_s, wall_s)
     return SimulationResult(
         pdb=pdb, dcd=dcd, angles=angles, n_frames=n_frames, n_atoms=n_atoms,
-        n_residues=int(n_residues), seed=int(seed), temperature=float(temperature),
-        wall_s=wall_s, steps_per_s=steps_per_s,
+        n_residues=int(settings["n_residues"]), seed=int(settings["seed"]),
+        temperature=float(settings["temperature"]), wall_s=wall_s, steps_per_s=steps_per_s,
     )
-
 
 def cached_run(
     out_dir: str | os.PathLike[str],
@@ -479,10 +288,7 @@ def result_dict(result: SimulationResult) -> dict[str, Any]:
 
 __all__ = [
     "SimulationResult",
-    "build_polyala",
     "cached_run",
-    "extended_chain",
-    "place_atom",
     "result_dict",
     "simulate_polyala",
     "simulate_polyala_set",

@@ -86,7 +86,7 @@ def test_simulate_reuses_refuses_and_validates(sim: Path) -> None:
 
 
 def test_dihedrals_command_and_bad_topology(sim: Path, tmp_path: Path) -> None:
-    from idff_ts.data.md import load_dihedrals
+    from idff_ts.domains.md import load_dihedrals
 
     run_dir = sim / "seed_0004"
     out = tmp_path / "angles.nc"
@@ -140,8 +140,8 @@ def test_train_forecast_evaluate_on_a_simulated_table(sim: Path, tmp_path: Path,
 def test_polyala_task_end_to_end(tmp_path: Path, monkeypatch) -> None:
     """``--task polyala`` (a tiny profile registered in place of the default one)."""
     _need_md()
+    from idff_ts.domains.md.tasks import register_md_tasks
     from idff_ts.tasks import TASKS
-    from idff_ts.tasks_md import register_md_tasks
 
     saved = dict(TASKS)
     monkeypatch.chdir(tmp_path)
@@ -167,7 +167,7 @@ def test_polyala_task_end_to_end(tmp_path: Path, monkeypatch) -> None:
 
 
 def _shared(relative: str) -> Path | None:
-    from idff_ts.tasks_md import find_shared_file
+    from idff_ts.domains.md.tasks import find_shared_file
 
     return find_shared_file(relative)
 

@@ -2,14 +2,14 @@
 
 Both tasks' DataArrays are backbone dihedrals ``dihedral([trajectory,] time, angle)`` in
 degrees (attrs ``units="degree"``, ``circular=1``, ``period=360.0``): train them in
-``(sin, cos)`` space with :func:`idff_ts.data.angles.fit_angles` and score them with
+``(sin, cos)`` space with :func:`idff_ts.domains.md.forecast.fit_angles` and score them with
 ``distance="circular"``.
 
 - ``polyala``: ``n`` independent OpenMM runs of an extended Ace-(Ala)n-Nme in vacuum
-  (:func:`~idff_ts.data.polyala.simulate_polyala_set`, seeds ``1000 · seed + i``), split by
+  (:func:`~idff_ts.domains.md.polyala.simulate_polyala_set`, seeds ``1000 · seed + i``), split by
   whole trajectory in run order (the runs are exchangeable: their seeds are independent) into
   ``counts = (train, val, test)``. Runs are cached under ``cache_dir`` (default
-  :func:`default_cache_dir`), so only the first call simulates. Profiles (:data:`POLYALA_PROFILES`):
+  :func:`~idff_ts.data.locations.default_cache_dir`), so only the first call simulates. Profiles (:data:`POLYALA_PROFILES`):
   ``"quick"`` (5 residues, 40 ps, 4/1/1 runs: ~30 s on 2 cores) for tests and demos,
   ``"default"`` (the registered task: 23 residues = the paper's 46 dihedrals, 100 ps per run,
   a frame every 0.5 ps, 3/1/1 runs: ~4 min of simulation on one core, once) and ``"paper"``
@@ -24,9 +24,10 @@ degrees (attrs ``units="degree"``, ``circular=1``, ``period=360.0``): train them
   frames 10 ps apart are correlated: a small, documented leak that a single trajectory cannot
   avoid. The data are fixed: the seed does not change them.
 
-Importing :mod:`idff_ts.tasks` registers both (``polyala`` with the ``"default"`` profile;
-:func:`register_md_tasks` re-registers another profile). Nothing is simulated or read until a
-task's splits are requested.
+The MD domain registers both (``polyala`` with the ``"default"`` profile,
+:meth:`MDDomain.tasks <idff_ts.domains.md.domain.MDDomain.tasks>`) when :mod:`idff_ts.domains`
+is imported, which ``import idff_ts`` does; :func:`register_md_tasks` re-registers another
+profile. Nothing is simulated or read until a task's splits are requested.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from idff_ts.data.locations import default_cache_dir, find_shared_file
 from idff_ts.errors import ConfigError, DataError
 from idff_ts.tasks import Splits, Task, register_task
 
@@ -73,14 +75,6 @@ _POLYALA_TRAIN = {**_MD_TRAIN, "batch_size": 64, "max_epochs": 60, "patience": 1
 _ANGLE_ATTRS = {"units": "degree", "circular": 1, "period": 360.0}
 
 
-def default_cache_dir() -> Path:
-    """``$IDFF_CACHE_DIR``, else ``$XDG_CACHE_HOME/idff_ts``, else ``~/.cache/idff_ts``."""
-    if os.environ.get("IDFF_CACHE_DIR"):
-        return Path(os.environ["IDFF_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "idff_ts"
-
-
 def _split_in_order(da: xr.DataArray, counts: Sequence[int], dim: str) -> Splits:
     bounds = np.cumsum((0, *counts))
     return {key: da.isel({dim: slice(int(bounds[i]), int(bounds[i + 1]))})
@@ -100,9 +94,9 @@ def polyala_runs(
 ) -> list[Any]:
     """The task's ``sum(counts)`` simulations (cached): seeds ``1000 · seed + i``.
 
-    Returns :class:`~idff_ts.data.polyala.SimulationResult` s in run order (train first).
+    Returns :class:`~idff_ts.domains.md.polyala.SimulationResult` s in run order (train first).
     """
-    from idff_ts.data.polyala import simulate_polyala_set
+    from idff_ts.domains.md.polyala import simulate_polyala_set
 
     counts = _check_counts(counts)
     root = Path(cache_dir) if cache_dir is not None else default_cache_dir()
@@ -117,7 +111,7 @@ def polyala_runs(
 
 def split_runs(runs: Sequence[Any], counts: Sequence[int]) -> Splits:
     """Stack runs into ``dihedral(trajectory, time, angle)`` and split them in order."""
-    from idff_ts.data.polyala import stack_trajectories
+    from idff_ts.domains.md.polyala import stack_trajectories
 
     counts = _check_counts(counts)
     if len(runs) != sum(counts):
@@ -180,21 +174,9 @@ def polyala_task(profile: str = "quick", **overrides: Any) -> Task:
 
 
 # ------------------------------------------------------------------------------------ ala2
-def find_shared_file(relative: str) -> Path | None:
-    """``$IDFF_SHARED_DATA/relative``, else ``<repo>/../shared/data/relative`` if it exists."""
-    roots = []
-    if os.environ.get("IDFF_SHARED_DATA"):
-        roots.append(Path(os.environ["IDFF_SHARED_DATA"]))
-    roots.append(Path(__file__).resolve().parents[1] / ".." / "shared" / "data")
-    for root in roots:
-        if (root / relative).is_file():
-            return (root / relative).resolve()
-    return None
-
-
 def load_ala2(path: str | os.PathLike[str] | None = None) -> xr.DataArray:
     """The alanine-dipeptide dihedrals ``(time, angle)``: 10000 frames, 10 ps apart."""
-    from idff_ts.data.md import load_dihedrals
+    from idff_ts.domains.md.loader import load_dihedrals
 
     found = Path(path) if path is not None else find_shared_file(f"md/{ALA2_FILE}")
     if found is None or not found.is_file():
@@ -264,5 +246,3 @@ __all__ = [
     "register_md_tasks",
     "split_runs",
 ]
-
-register_md_tasks()

@@ -8,8 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from idff_ts.data.md import dihedral
-from idff_ts.data.polyala import extended_chain, place_atom
+from idff_ts.domains.md import dihedral, extended_chain, place_atom
 from idff_ts.errors import ConfigError
 
 TINY = {"n_residues": 2, "picoseconds": 0.2, "frame_interval_ps": 0.02, "progress": False}
@@ -52,7 +51,7 @@ def test_tiny_simulation_files_names_and_topology(tmp_path: Path, capfd) -> None
     _need_md()
     import mdtraj as md
 
-    from idff_ts.data.polyala import simulate_polyala
+    from idff_ts.domains.md import simulate_polyala
 
     res = simulate_polyala(out_dir=tmp_path, seed=3, **TINY)
     out, err = capfd.readouterr()
@@ -75,7 +74,7 @@ def test_tiny_simulation_files_names_and_topology(tmp_path: Path, capfd) -> None
     assert np.allclose(np.degrees(md.compute_phi(traj)[1][:, 0]), da.sel(angle="phi_2"),
                        atol=1e-3)
     assert np.all(np.isfinite(da.values)) and np.all(np.abs(da.values) <= 180)
-    from idff_ts.data.md import load_dihedrals
+    from idff_ts.domains.md import load_dihedrals
 
     again = load_dihedrals(res.dcd, top=res.pdb, dt=0.02)  # the loader's DCD path
     assert list(again["angle"].values) == list(da["angle"].values)
@@ -84,7 +83,7 @@ def test_tiny_simulation_files_names_and_topology(tmp_path: Path, capfd) -> None
 
 def test_progress_bar_runs(tmp_path: Path) -> None:
     _need_md()
-    from idff_ts.data.polyala import simulate_polyala
+    from idff_ts.domains.md import simulate_polyala
 
     res = simulate_polyala(out_dir=tmp_path, **{**TINY, "picoseconds": 0.04, "progress": True})
     assert res.n_frames == 2 and res.steps_per_s > 0
@@ -92,7 +91,7 @@ def test_progress_bar_runs(tmp_path: Path) -> None:
 
 def test_seeded_runs_are_deterministic_and_cached(tmp_path: Path) -> None:
     _need_md()
-    from idff_ts.data.polyala import simulate_polyala
+    from idff_ts.domains.md import simulate_polyala
 
     a = simulate_polyala(out_dir=tmp_path / "a", seed=5, **TINY)
     b = simulate_polyala(out_dir=tmp_path / "b", seed=5, **TINY)
@@ -108,7 +107,7 @@ def test_seeded_runs_are_deterministic_and_cached(tmp_path: Path) -> None:
 
 def test_set_task_and_splits(tmp_path: Path) -> None:
     _need_md()
-    from idff_ts.tasks_md import polyala_task
+    from idff_ts.domains.md.tasks import polyala_task
 
     task = polyala_task("quick", n_residues=2, picoseconds=0.12, frame_interval_ps=0.02,
                         counts=(2, 1, 1), cache_dir=tmp_path)
@@ -126,7 +125,7 @@ def test_set_task_and_splits(tmp_path: Path) -> None:
 
 def test_bad_settings() -> None:
     _need_md()
-    from idff_ts.data.polyala import simulate_polyala
+    from idff_ts.domains.md import simulate_polyala
 
     with pytest.raises(ConfigError, match="multiple of the 0.002 ps"):
         simulate_polyala(frame_interval_ps=0.003, out_dir="unused", progress=False)
@@ -135,14 +134,14 @@ def test_bad_settings() -> None:
     with pytest.raises(ConfigError, match="temperature"):
         simulate_polyala(temperature=-1.0, out_dir="unused", progress=False)
     with pytest.raises(ConfigError, match="unknown polyala profile"):
-        from idff_ts.tasks_md import polyala_task
+        from idff_ts.domains.md.tasks import polyala_task
 
         polyala_task("huge")
 
 
 def test_register_md_tasks() -> None:
+    from idff_ts.domains.md.tasks import register_md_tasks
     from idff_ts.tasks import TASKS, get_task
-    from idff_ts.tasks_md import register_md_tasks
 
     saved = dict(TASKS)
     try:

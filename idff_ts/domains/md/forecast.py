@@ -1,0 +1,187 @@
+"""Training and forecasting in ``(sin, cos)`` space: users pass and receive degrees.
+
+:func:`fit_angles` encodes angle data with :class:`~idff_ts.domains.md.angles.AngleEncoder` and
+trains with the generic trainer (:func:`idff_ts.training.fit.fit`), recording in the model's
+``data_info`` what decoding needs (``angle_encoding="sincos"``, the angle names and dim).
+:func:`forecast_angles` encodes the context windows, runs the generic forecast on the
+features (:func:`idff_ts.forecast.forecast`) and decodes the ensemble to degrees in
+``(−180, 180]`` with the angle names (attrs ``units="degree"``, ``circular=1``).
+:func:`generate_angles` chains ``K``-slot rollouts into long generated trajectories (the
+paper's MD protocol).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import xarray as xr
+
+from idff_ts.domains.md.angles import ENCODING, AngleEncoder, angle_names
+from idff_ts.errors import ConfigError, DataError
+
+if TYPE_CHECKING:
+    from idff_ts.model import Forecaster
+
+def fit_angles(
+    data: xr.DataArray | Mapping[str, xr.DataArray],
+    *,
+    angle_dim: str = "angle",
+    val: xr.DataArray | None = None,
+    **fit_kwargs: Any,
+) -> Forecaster:
+    """:func:`~idff_ts.training.fit.fit` on the ``(sin, cos)`` features of angle data.
+
+    ``data`` (and ``val``, or the entries of a ``{"train", "val"}`` dict) hold angles in degrees
+    with ``angle_dim`` (plus ``time`` and optionally ``trajectory``). The returned Forecaster
+    works on features; ``data_info`` records ``angle_encoding="sincos"``, ``angle_names``,
+    ``angle_dim`` and ``angle_units="degree"`` (also in ``out_dir/model.pt`` when given), so
+    :func:`forecast_angles` can decode. ``fit_kwargs`` go to ``fit`` unchanged.
+    """
+    from idff_ts.training.fit import fit
+
+    enc = AngleEncoder(angle_dim=angle_dim)
+    if isinstance(data, Mapping):
+        encoded: Any = {k: (None if v is None else enc.encode(v)) for k, v in data.items()}
+        first = data["train"] if "train" in data else next(iter(data.values()))
+    else:
+        encoded, first = enc.encode(data), data
+    names = angle_names(first, angle_dim)
+    model = fit(encoded, val=None if val is None else enc.encode(val), **fit_kwargs)
+    model.data_info.update({
+        "angle_encoding": ENCODING, "angle_names": names, "angle_dim": angle_dim,
+        "angle_units": "degree", "name": None if first.name is None else str(first.name),
+    })
+    out_dir = fit_kwargs.get("out_dir")
+    if out_dir is not None:  # fit saved model.pt before the angle entries were known
+        from pathlib import Path
+
+        from idff_ts.training.checkpoint import read_config, save_checkpoint
+
+        path = Path(out_dir) / "model.pt"
+        if path.is_file():
+            save_checkpoint(path, model, extra=read_config(path).get("extra", {}))
+    return model
+
+
+def _resolve_angle_model(model: Forecaster | str | os.PathLike[str]) -> Forecaster:
+    from idff_ts.forecast import resolve_model
+
+    fc = resolve_model(model, None)
+    if fc.data_info.get("angle_encoding") != ENCODING:
+        raise ConfigError(
+            f"this model was not trained on sin/cos angle features (data_info angle_encoding="
+            f"{fc.data_info.get('angle_encoding')!r}); train it with fit_angles"
+        )
+    return fc
+
+
+def forecast_angles(
+    data: xr.DataArray,
+    model: Forecaster | str | os.PathLike[str],
+    **kwargs: Any,
+) -> xr.Dataset:
+    """:func:`idff_ts.forecast.forecast` of angle data, decoded back to degrees.
+
+    ``data``: angles in degrees with the model's angle dim and names (checked). ``kwargs`` go to
+    ``forecast`` (``horizon``, ``members``, ``seed``, ``init``, ``nfe``, …). Returns its Dataset
+    with the variable in degrees: dims ``(init, [trajectory,] lead, member, angle)``,
+    ``units="degree"``, plus the global attribute ``angle_encoding="sincos"``.
+    """
+    from idff_ts.forecast import forecast
+
+    fc = _resolve_angle_model(model)
+    angle_dim = str(fc.data_info.get("angle_dim", "angle"))
+    names = list(fc.data_info.get("angle_names") or [])
+    if not isinstance(data, xr.DataArray):
+        raise DataError(f"expected a DataArray of angles in degrees, found {type(data).__name__}")
+    if angle_dim not in data.dims:
+        raise DataError(
+            f"expected an {angle_dim!r} dim (the model's angles); found dims "
+            f"{list(map(str, data.dims))}"
+        )
+    got = angle_names(data, angle_dim)
+    if names and got != names:
+        raise DataError(
+            f"the data's angles {got[:6]}{' …' if len(got) > 6 else ''} differ from the "
+            f"model's {names[:6]}{' …' if len(names) > 6 else ''}; select the model's angles "
+            "in its order (data.sel(angle=names))"
+        )
+    enc = AngleEncoder(angle_dim=angle_dim)
+    ds = forecast(enc.encode(data), fc, **kwargs)
+    var = next(iter(ds.data_vars))
+    deg = enc.decode(ds[var], names=got)
+    deg.attrs = {**{k: v for k, v in ds[var].attrs.items() if k not in ("units", "long_name")},
+                 "units": "degree", "long_name": str(data.attrs.get("long_name", "dihedral angle")),
+                 "circular": 1, "period": 360.0, "valid_min": -180.0, "valid_max": 180.0,
+                 "comment": "angles wrapped to (-180, 180]; score with wrapped differences "
+                 "((a - b + 180) mod 360) - 180"}
+    deg[angle_dim].attrs = {"long_name": "angle name (phi_i / psi_i: dihedral of residue i)"}
+    out = deg.to_dataset(name=var).assign_attrs({**ds.attrs, "angle_encoding": ENCODING})
+    return out
+
+
+def generate_angles(
+    start: xr.DataArray,
+    model: Forecaster | str | os.PathLike[str],
+    n_steps: int,
+    *,
+    members: int = 1,
+    seed: int = 0,
+    nfe: int | None = None,
+    time_dim: str = "time",
+) -> xr.DataArray:
+    """Long generated trajectories: ``K``-slot rollouts chained from ``start`` (degrees).
+
+    ``start`` holds at least the model's ``L`` context frames (the last ``L`` are used). Each
+    member runs ``n_steps`` steps; every chunk of ``K`` slots starts from that member's last
+    ``L`` generated states and draws fresh noise (chunk ``c`` uses seed ``seed + 7919 c``), so a
+    trajectory never sees the truth after ``start``. Returns ``(member, time, angle)`` degrees,
+    ``time`` continuing ``start`` with the model's time step; attrs ``nfe`` (network calls per member and step,
+    counted) and ``wall_time_s``.
+    """
+    import time as _time
+
+    fc = _resolve_angle_model(model)
+    angle_dim = str(fc.data_info.get("angle_dim", "angle"))
+    if n_steps < 1 or members < 1:
+        raise ConfigError(f"n_steps and members must be >= 1, got {n_steps}, {members}")
+    n_ctx, k_max = int(fc.cfg.context), int(fc.cfg.horizon)
+    if time_dim not in start.dims or start.sizes[time_dim] < n_ctx:
+        raise DataError(f"start needs {n_ctx} frames along {time_dim!r}; found dims "
+                        f"{dict(start.sizes)}")
+    enc = AngleEncoder(angle_dim=angle_dim)
+    names = angle_names(start, angle_dim)
+    feats = enc.encode(start.isel({time_dim: slice(-n_ctx, None)})).transpose(time_dim, ...)
+    context = np.repeat(np.asarray(feats.values, dtype=np.float32)[None], members, axis=0)
+    sampler = fc.sampler if nfe is None else replace(fc.sampler, nfe=int(nfe))
+    pieces, calls, t0, done, c = [], 0, _time.perf_counter(), 0, 0
+    while done < n_steps:
+        k = min(k_max, n_steps - done)
+        samples, res = fc.predict(context, k, 1, seed=seed + 7919 * c, sampler=sampler)
+        block = samples[0]  # (members, k, F)
+        pieces.append(block)
+        context = np.concatenate([context, block], axis=1)[:, -n_ctx:]
+        calls += res.nfe * k
+        done += k
+        c += 1
+    values = np.concatenate(pieces, axis=1)
+    times = np.asarray(start[time_dim].values, dtype=np.float64) if time_dim in start.coords \
+        else np.arange(start.sizes[time_dim], dtype=np.float64)
+    step = fc.data_info.get("time_step")
+    if step is None:
+        step = float(np.median(np.diff(times))) if times.size > 1 else 1.0
+    new_t = times[-1] + step * np.arange(1, n_steps + 1)
+    feat = xr.DataArray(values, dims=("member", time_dim, enc.feature_dim),
+                        coords={"member": np.arange(members), time_dim: new_t})
+    out = enc.decode(feat, names=names).rename(start.name)
+    if time_dim in start.coords:
+        out[time_dim].attrs = dict(start[time_dim].attrs)
+    out.attrs.update({"nfe": int(calls // n_steps), "wall_time_s": _time.perf_counter() - t0,
+                      "seed": int(seed)})
+    return out
+
+__all__ = ["fit_angles", "forecast_angles", "generate_angles"]
