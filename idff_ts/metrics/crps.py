@@ -33,117 +33,41 @@ of the sorted angles (prefix sums), and all ``k_i`` come from one stable argsort
 values ``[θ, θ + P/2]``, so the circular CRPS is O(M log M) per point too (about 10× the
 constant of the linear case: see ``benchmarks/crps_throughput.py``).
 
-**NaN policy** (``nan_policy``): a NaN truth always gives a NaN score (e.g. land).
-``"propagate"``: a NaN member makes the score NaN. ``"omit"``: the point is scored on its
-``m`` valid members with ``m`` in place of ``M`` in both terms (``m`` is counted and can be
-returned); ``m = 0`` gives NaN. ``"raise"``: any NaN member where the truth is finite raises
-:class:`~idff_ts.errors.DataError`. Nothing is ever divided by M when members are missing.
+**NaN policy** (``nan_policy``, shared with the energy score: :mod:`idff_ts.metrics.kernel`):
+a NaN truth always gives a NaN score (e.g. land). ``"propagate"``: a NaN member makes the score
+NaN. ``"omit"``: the point is scored on its ``m`` valid members with ``m`` in place of ``M`` in
+both terms (``m`` is counted and can be returned); ``m = 0`` gives NaN. ``"raise"``: any NaN
+member where the truth is finite raises :class:`~idff_ts.errors.DataError`. Nothing is ever
+divided by M when members are missing. The xarray form is :func:`crps_ensemble_xr` (the shared
+wrapper of :mod:`idff_ts.metrics.wrapper`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from functools import partial
 from typing import Literal, overload
 
 import numpy as np
 import xarray as xr
 from numpy.typing import ArrayLike
 
-from idff_ts.errors import ConfigError, DataError
-
-Estimator = Literal["ecdf", "fair"]
-NanPolicy = Literal["propagate", "omit", "raise"]
-Distance = Literal["absolute", "circular"]
-
-ESTIMATORS: tuple[str, ...] = ("ecdf", "fair")
-NAN_POLICIES: tuple[str, ...] = ("propagate", "omit", "raise")
+from idff_ts.metrics.kernel import EnsembleScore as EnsembleScore
+from idff_ts.metrics.kernel import count_valid_members as count_valid_members
+from idff_ts.metrics.kernel import (
+    kernel_form,
+    kernel_formula,
+    prepare_rows,
+    require_members_for,
+    score_rows,
+)
+from idff_ts.metrics.options import ESTIMATORS as ESTIMATORS
+from idff_ts.metrics.options import NAN_POLICIES as NAN_POLICIES
+from idff_ts.metrics.options import Distance, Estimator, NanPolicy, check_options
+from idff_ts.metrics.wrapper import apply_kernel, per_variable, score_attrs
+from idff_ts.metrics.wrapper import check_member_dim as check_member_dim
 
 _CHUNK_ELEMENTS = 1 << 18  # members per chunk: 2 MB of float64 stays in cache
-
-
-@dataclass(frozen=True)
-class EnsembleScore:
-    """Per-point score (CRPS or energy score) with the number of members it used.
-
-    Attributes: ``score`` (float64, truth's shape), ``n_members`` (int64, same shape): valid
-    members per point (M everywhere unless members are NaN).
-    """
-
-    score: np.ndarray
-    n_members: np.ndarray
-
-
-def check_options(estimator: str, nan_policy: str, distance: str | None) -> bool:
-    """Validate the shared options; return True for circular distance."""
-    if estimator not in ESTIMATORS:
-        raise ConfigError(f"estimator must be one of {ESTIMATORS}, found {estimator!r}")
-    if nan_policy not in NAN_POLICIES:
-        raise ConfigError(f"nan_policy must be one of {NAN_POLICIES}, found {nan_policy!r}")
-    if distance not in (None, "absolute", "circular"):
-        raise ConfigError(f"distance must be None, 'absolute' or 'circular', found {distance!r}")
-    return distance == "circular"
-
-
-def prepare_rows(
-    forecast: ArrayLike, truth: ArrayLike, member_axis: int
-) -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:
-    """Return ``x`` (N, M) float64, ``y`` (N,) float64 and the output shape.
-
-    ``truth`` must broadcast against ``forecast`` with the member axis removed.
-    """
-    x = np.asarray(forecast, dtype=np.float64)
-    y = np.asarray(truth, dtype=np.float64)
-    if x.ndim == 0:
-        raise DataError("forecast must have a member axis; found a scalar")
-    x = np.moveaxis(x, member_axis, -1)
-    try:
-        out_shape = np.broadcast_shapes(x.shape[:-1], y.shape)
-    except ValueError:
-        raise DataError(
-            f"truth shape {y.shape} does not broadcast against the forecast shape without its "
-            f"member axis {x.shape[:-1]} (member axis {member_axis} of {x.ndim}-d forecast)"
-        ) from None
-    n_members = x.shape[-1]
-    if n_members == 0:
-        raise DataError("forecast has 0 members along the member axis; expected at least 1")
-    x = np.broadcast_to(x, out_shape + (n_members,)).reshape(-1, n_members)
-    y = np.broadcast_to(y, out_shape).reshape(-1)
-    return x, y, out_shape
-
-
-def count_valid_members(
-    member_missing: np.ndarray,
-    truth_missing: np.ndarray,
-    nan_policy: str,
-    *,
-    min_members: int = 1,
-    what: str = "CRPS",
-) -> np.ndarray:
-    """Valid members per row of ``member_missing`` (N, M) and enforce ``nan_policy``.
-
-    ``truth_missing`` (N,) marks NaN truths (never an error). ``min_members`` is the fewest
-    valid members the estimator is defined for; under ``"omit"`` rows with a finite truth and
-    ``0 < m < min_members`` raise.
-    """
-    n_valid = member_missing.shape[-1] - member_missing.sum(axis=-1)
-    truth_ok = ~truth_missing
-    if nan_policy == "raise":
-        bad = truth_ok & (n_valid < member_missing.shape[-1])
-        if bad.any():
-            raise DataError(
-                f"{what}: {int(bad.sum())} of {bad.size} points have NaN members where the truth "
-                f"is finite (nan_policy='raise'); expected complete ensembles. Use "
-                "nan_policy='omit' to score on the valid members or fix the forecast."
-            )
-    if nan_policy == "omit":
-        short = truth_ok & (n_valid > 0) & (n_valid < min_members)
-        if short.any():
-            raise DataError(
-                f"{what}: {int(short.sum())} points have fewer than {min_members} valid members "
-                f"(found as few as {int(n_valid[short].min())}); the estimator is undefined "
-                "there. Use estimator='ecdf' or drop those points."
-            )
-    return n_valid
+_DISTANCE_TEXT = ("|{a} - {b}|", "d_circle({a}, {b})")  # formula attr: absolute, circular
 
 
 def _pair_half_sum_sorted(z: np.ndarray, n_valid: np.ndarray | None) -> np.ndarray:
@@ -209,13 +133,7 @@ def _crps_rows(
         half = _circular_half_sum_sorted(z, n_valid, period)
     else:
         half = _pair_half_sum_sorted(z, None if complete else n_valid)
-    m = n_valid.astype(np.float64)
-    norm = m * m if estimator == "ecdf" else m * (m - 1.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        score = truth_term - half / norm
-    if estimator == "fair":
-        score = np.where(m >= 2, score, np.nan)
-    return np.where(m > 0, score, np.nan)
+    return kernel_form(truth_term, half, n_valid, estimator)
 
 
 @overload
@@ -279,25 +197,21 @@ def crps_ensemble(
     """
     circular = check_options(estimator, nan_policy, distance)
     x, y, out_shape = prepare_rows(forecast, truth, member_axis)
-    n_members = x.shape[-1]
-    if estimator == "fair" and n_members < 2:
-        raise DataError(
-            "the fair CRPS needs at least 2 members (its pair term divides by M(M−1)); found "
-            "M = 1. Use estimator='ecdf' (which equals the absolute error for one member)."
-        )
-    truth_nan = np.isnan(y)
-    n_valid = count_valid_members(
-        np.isnan(x), truth_nan, nan_policy, min_members=2 if estimator == "fair" else 1
+    require_members_for(
+        estimator, x.shape[-1], "CRPS", " (which equals the absolute error for one member)"
     )
-    y_filled = np.where(truth_nan, 0.0, y)  # keeps NaN-truth rows out of the arithmetic
-    score = np.empty(y.shape)
-    rows = max(1, _CHUNK_ELEMENTS // n_members)
-    for start in range(0, y.size, rows):
-        sl = slice(start, start + rows)
-        score[sl] = _crps_rows(x[sl], y_filled[sl], n_valid[sl], estimator, circular, period)
-    if nan_policy == "propagate":
-        score[n_valid < n_members] = np.nan
-    score[truth_nan] = np.nan
+    row_kernel = partial(_crps_rows, estimator=estimator, circular=circular, period=period)
+    score, n_valid = score_rows(
+        row_kernel,
+        x,
+        y,
+        member_missing=np.isnan(x),
+        truth_missing=np.isnan(y),
+        estimator=estimator,
+        nan_policy=nan_policy,
+        chunk_elements=_CHUNK_ELEMENTS,
+        what="CRPS",
+    )
     score = score.reshape(out_shape)
     if return_count:
         return EnsembleScore(score=score, n_members=n_valid.reshape(out_shape).astype(np.int64))
@@ -325,76 +239,34 @@ def crps_ensemble_xr(
     """
     check_options(estimator, nan_policy, distance)
     if isinstance(forecast, xr.Dataset):
-        if not isinstance(truth, xr.Dataset):
-            raise DataError(
-                "forecast is a Dataset, so truth must be a Dataset with the same variables; "
-                f"found {type(truth).__name__}"
-            )
-        missing = [v for v in forecast.data_vars if v not in truth.data_vars]
-        if missing:
-            raise DataError(
-                f"truth lacks forecast variables {missing}; truth has {list(truth.data_vars)}"
-            )
-        return xr.Dataset(
-            {
-                name: crps_ensemble_xr(
-                    forecast[name],
-                    truth[name],
-                    member_dim=member_dim,
-                    estimator=estimator,
-                    distance=distance,
-                    period=period,
-                    nan_policy=nan_policy,
-                )
-                for name in forecast.data_vars
-            }
-        )
-    check_member_dim(forecast, truth, member_dim)
-    try:
-        score = xr.apply_ufunc(
-            crps_ensemble,
+        return per_variable(
+            crps_ensemble_xr,
             forecast,
             truth,
-            input_core_dims=[[member_dim], []],
-            kwargs={
-                "member_axis": -1,
-                "estimator": estimator,
-                "distance": distance,
-                "period": period,
-                "nan_policy": nan_policy,
-            },
-            dask="parallelized",
-            output_dtypes=[np.float64],
-            join="exact",
+            member_dim=member_dim,
+            estimator=estimator,
+            distance=distance,
+            period=period,
+            nan_policy=nan_policy,
         )
-    except ValueError as err:
-        raise DataError(
-            f"forecast and truth coordinates do not align exactly ({err}); select the same "
-            "points in both before scoring"
-        ) from None
+    check_member_dim(forecast, truth, member_dim)
+    options = {"estimator": estimator, "distance": distance, "period": period}
+    score = apply_kernel(
+        crps_ensemble,
+        forecast,
+        truth,
+        forecast_core=[member_dim],
+        truth_core=[],
+        kwargs={"member_axis": -1, "nan_policy": nan_policy, **options},
+    )
     if nan_policy == "omit":
         score = score.assign_coords(n_members=forecast.notnull().sum(member_dim))
     score.name = "crps"
-    score.attrs = {
-        "long_name": f"CRPS ({estimator} estimator)",
-        "estimator": estimator,
-        "ensemble_size": int(forecast.sizes[member_dim]),
-        "nan_policy": nan_policy,
-        "distance": distance or "absolute",
-    }
-    if distance == "circular":
-        score.attrs["period"] = float(period)
+    score.attrs = score_attrs(
+        f"CRPS ({estimator} estimator)",
+        ensemble_size=forecast.sizes[member_dim],
+        nan_policy=nan_policy,
+        formula=kernel_formula(estimator, _DISTANCE_TEXT[distance == "circular"]),
+        **options,
+    )
     return score
-
-
-def check_member_dim(forecast: xr.DataArray, truth: xr.DataArray, member_dim: str) -> None:
-    """Raise DataError unless ``forecast`` has ``member_dim`` and ``truth`` does not."""
-    if member_dim not in forecast.dims:
-        raise DataError(
-            f"forecast has no member dimension {member_dim!r}; found dims {forecast.dims}. "
-            "Pass member_dim= with the name of the ensemble dimension."
-        )
-    if member_dim in truth.dims:
-        raise DataError(
-            f"truth must not have the member dimension {member_dim!r}; found dims {truth.dims}"
-        )

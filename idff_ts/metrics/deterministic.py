@@ -17,6 +17,10 @@ coefficient of Jammalamadaka & SenGupta (2001, "Topics in Circular Statistics"):
     CC = Σ sin(x̄ − x̄₀) sin(y − y₀) / sqrt(Σ sin²(x̄ − x̄₀) Σ sin²(y − y₀))
 
 with ``x̄₀, y₀`` the circular means over ``dim`` (angles in radians of the period).
+
+Each score is its per-point maths plus the shared wrapper (:mod:`idff_ts.metrics.wrapper`):
+the member options are checked once (:class:`~idff_ts.metrics.options.ScoreOptions`), the
+reduction and attrs are :func:`~idff_ts.metrics.wrapper.reduce_points`.
 """
 
 from __future__ import annotations
@@ -27,8 +31,9 @@ import numpy as np
 import xarray as xr
 
 from idff_ts.errors import DataError
-from idff_ts.metrics.crps import Distance, NanPolicy, check_options
+from idff_ts.metrics.options import Distance, NanPolicy, ScoreOptions
 from idff_ts.metrics.reduce import Dims, masked_mean, valid_points
+from idff_ts.metrics.wrapper import align_exact, named, reduce_points
 
 ArrayOrDA = TypeVar("ArrayOrDA", np.ndarray, xr.DataArray, float)
 
@@ -54,7 +59,7 @@ def ensemble_mean(
 
     ``nan_policy="omit"`` averages the valid members; ``"raise"`` refuses NaN members.
     """
-    circular = check_options("ecdf", nan_policy, distance)
+    options = ScoreOptions(member_dim, distance, period, nan_policy)
     if member_dim not in forecast.dims:
         raise DataError(
             f"forecast has no member dimension {member_dim!r}; found dims {forecast.dims}"
@@ -65,7 +70,7 @@ def ensemble_mean(
             "Use nan_policy='omit' to average the valid members."
         )
     skipna = nan_policy == "omit"
-    if not circular:
+    if not options.circular:
         return forecast.mean(member_dim, skipna=skipna)
     angle = forecast * (2.0 * np.pi / period)
     s = np.sin(angle).mean(member_dim, skipna=skipna)
@@ -106,6 +111,23 @@ def point_forecast(
     )
 
 
+def aligned_point_forecast(
+    forecast: xr.DataArray, truth: xr.DataArray, options: ScoreOptions, what: str
+) -> tuple[xr.DataArray, xr.DataArray]:
+    """The point forecast (:func:`point_forecast`) and the truth, aligned exactly."""
+    o = options
+    xbar = point_forecast(forecast, truth, o.member_dim, o.distance, o.period, o.nan_policy, what)
+    return align_exact(xbar, truth)
+
+
+def point_error(forecast: xr.DataArray, truth: xr.DataArray, options: ScoreOptions) -> xr.DataArray:
+    """``x̄ − y`` per point (wrapped on the circle for circular distance)."""
+    xbar, truth = aligned_point_forecast(forecast, truth, options, "error")
+    if options.circular:
+        return wrapped_difference(xbar, truth, options.period)
+    return xbar - truth
+
+
 def error(
     forecast: xr.DataArray,
     truth: xr.DataArray,
@@ -119,14 +141,7 @@ def error(
 
     ``member_dim=None`` treats ``forecast`` as a deterministic forecast.
     """
-    xbar = point_forecast(forecast, truth, member_dim, distance, period, nan_policy, "error")
-    try:
-        xbar, truth = xr.align(xbar, truth, join="exact")
-    except ValueError as err:
-        raise DataError(f"forecast and truth coordinates do not align exactly ({err})") from None
-    if distance == "circular":
-        return wrapped_difference(xbar, truth, period)
-    return xbar - truth
+    return point_error(forecast, truth, ScoreOptions(member_dim, distance, period, nan_policy))
 
 
 def mse(
@@ -141,17 +156,9 @@ def mse(
     nan_policy: NanPolicy = "propagate",
 ) -> xr.DataArray:
     """Mean squared error of the ensemble mean over ``dim`` (None: all dims; ``()``: per point)."""
-    e = error(
-        forecast,
-        truth,
-        member_dim=member_dim,
-        distance=distance,
-        period=period,
-        nan_policy=nan_policy,
-    )
-    out = masked_mean(e**2, valid_points(truth, mask), dim)
-    out.attrs = {"long_name": "MSE of the ensemble mean", "nan_policy": nan_policy}
-    return out.rename("mse")
+    e = point_error(forecast, truth, ScoreOptions(member_dim, distance, period, nan_policy))
+    attrs = {"long_name": "MSE of the ensemble mean", "nan_policy": nan_policy}
+    return reduce_points(e**2, truth, mask=mask, dim=dim, name="mse", attrs=attrs)
 
 
 def rmse(
@@ -166,20 +173,9 @@ def rmse(
     nan_policy: NanPolicy = "propagate",
 ) -> xr.DataArray:
     """``sqrt(MSE)`` of the ensemble mean; the mean over ``dim`` is taken before the root."""
-    out = np.sqrt(
-        mse(
-            forecast,
-            truth,
-            dim=dim,
-            member_dim=member_dim,
-            mask=mask,
-            distance=distance,
-            period=period,
-            nan_policy=nan_policy,
-        )
-    )
-    out.attrs = {"long_name": "RMSE of the ensemble mean", "nan_policy": nan_policy}
-    return out.rename("rmse")
+    e = point_error(forecast, truth, ScoreOptions(member_dim, distance, period, nan_policy))
+    out = np.sqrt(masked_mean(e**2, valid_points(truth, mask), dim))
+    return named(out, "rmse", {"long_name": "RMSE of the ensemble mean", "nan_policy": nan_policy})
 
 
 def mae(
@@ -194,17 +190,9 @@ def mae(
     nan_policy: NanPolicy = "propagate",
 ) -> xr.DataArray:
     """Mean absolute error of the ensemble mean over ``dim``."""
-    e = error(
-        forecast,
-        truth,
-        member_dim=member_dim,
-        distance=distance,
-        period=period,
-        nan_policy=nan_policy,
-    )
-    out = masked_mean(abs(e), valid_points(truth, mask), dim)
-    out.attrs = {"long_name": "MAE of the ensemble mean", "nan_policy": nan_policy}
-    return out.rename("mae")
+    e = point_error(forecast, truth, ScoreOptions(member_dim, distance, period, nan_policy))
+    attrs = {"long_name": "MAE of the ensemble mean", "nan_policy": nan_policy}
+    return reduce_points(abs(e), truth, mask=mask, dim=dim, name="mae", attrs=attrs)
 
 
 def cc(
@@ -223,13 +211,10 @@ def cc(
     Two passes (means, then centred moments) for accuracy. Circular distance: the
     Jammalamadaka–SenGupta circular correlation (module doc).
     """
-    xbar = point_forecast(forecast, truth, member_dim, distance, period, nan_policy, "cc")
-    try:
-        xbar, truth = xr.align(xbar, truth, join="exact")
-    except ValueError as err:
-        raise DataError(f"forecast and truth coordinates do not align exactly ({err})") from None
+    options = ScoreOptions(member_dim, distance, period, nan_policy)
+    xbar, truth = aligned_point_forecast(forecast, truth, options, "cc")
     valid = valid_points(truth, mask)
-    if distance == "circular":
+    if options.circular:
         scale = 2.0 * np.pi / period
         a, b = xbar * scale, truth * scale
         a0 = np.arctan2(masked_mean(np.sin(a), valid, dim), masked_mean(np.cos(a), valid, dim))
@@ -239,11 +224,7 @@ def cc(
         u = xbar - masked_mean(xbar, valid, dim)
         v = truth - masked_mean(truth, valid, dim)
     cov = masked_mean(u * v, valid, dim)
-    var_u = masked_mean(u * u, valid, dim)
-    var_v = masked_mean(v * v, valid, dim)
-    out = cov / np.sqrt(var_u * var_v)
-    out.attrs = {
-        "long_name": "correlation of the ensemble mean with the truth",
-        "method": "circular (Jammalamadaka-SenGupta)" if distance == "circular" else "pearson",
-    }
-    return out.rename("cc")
+    out = cov / np.sqrt(masked_mean(u * u, valid, dim) * masked_mean(v * v, valid, dim))
+    method = "circular (Jammalamadaka-SenGupta)" if options.circular else "pearson"
+    attrs = {"long_name": "correlation of the ensemble mean with the truth", "method": method}
+    return named(out, "cc", attrs)

@@ -16,12 +16,14 @@ pairs are visited once (``i < j``) in a loop over members, vectorised over point
 memory O(chunk · M · D).
 
 **NaN policy**: a truth with any NaN component gives NaN; a member with any NaN component is
-missing, and ``nan_policy`` treats missing members as for the CRPS (see
-:mod:`idff_ts.metrics.crps`).
+missing, and ``nan_policy`` treats missing members as for the CRPS (the kernel form and its
+NaN policy are shared: :mod:`idff_ts.metrics.kernel`; the xarray form uses the shared wrapper
+of :mod:`idff_ts.metrics.wrapper`).
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Literal, overload
 
 import numpy as np
@@ -29,16 +31,16 @@ import xarray as xr
 from numpy.typing import ArrayLike
 
 from idff_ts.errors import DataError
-from idff_ts.metrics.crps import (
-    Distance,
-    EnsembleScore,
-    Estimator,
-    NanPolicy,
-    check_member_dim,
-    check_options,
-    count_valid_members,
-)
 from idff_ts.metrics.deterministic import wrapped_difference
+from idff_ts.metrics.kernel import (
+    EnsembleScore,
+    kernel_form,
+    kernel_formula,
+    require_members_for,
+    score_rows,
+)
+from idff_ts.metrics.options import Distance, Estimator, NanPolicy, check_options
+from idff_ts.metrics.wrapper import apply_kernel, check_member_dim, score_attrs
 
 _CHUNK_ELEMENTS = 1 << 20
 
@@ -66,13 +68,44 @@ def _energy_rows(
         d = _norm(x[:, i + 1 :, :] - x[:, i : i + 1, :], circular, period)
         both = member_ok[:, i : i + 1] & member_ok[:, i + 1 :]
         pair_half += np.where(both, d, 0.0).sum(axis=-1)
-    m = n_valid.astype(np.float64)
-    norm = m * m if estimator == "ecdf" else m * (m - 1.0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        score = to_truth.sum(axis=-1) / m - pair_half / norm
-    if estimator == "fair":
-        score = np.where(m >= 2, score, np.nan)
-    return np.where(m > 0, score, np.nan)
+        truth_term = to_truth.sum(axis=-1) / n_valid.astype(np.float64)
+    return kernel_form(truth_term, pair_half, n_valid, estimator)
+
+
+def _vector_rows(
+    forecast: ArrayLike, truth: ArrayLike, member_axis: int, feature_axis: int
+) -> tuple[np.ndarray, np.ndarray, tuple[int, ...]]:
+    """Return ``x`` (N, M, D) float64, ``y`` (N, D) float64 and the output shape."""
+    x = np.asarray(forecast, dtype=np.float64)
+    y = np.asarray(truth, dtype=np.float64)
+    if x.ndim < 2:
+        raise DataError(f"forecast needs a member and a feature axis; found shape {x.shape}")
+    member_axis %= x.ndim
+    feature_axis %= x.ndim
+    if member_axis == feature_axis:
+        raise DataError(f"member_axis and feature_axis are the same axis ({member_axis})")
+    y_feature_axis = feature_axis - (feature_axis > member_axis)
+    x = np.moveaxis(x, (member_axis, feature_axis), (-2, -1))
+    if y.ndim != x.ndim - 1:
+        raise DataError(
+            f"truth must have the forecast's dims without the member axis ({x.ndim - 1} dims); "
+            f"found shape {y.shape} for forecast shape {np.shape(forecast)}"
+        )
+    y = np.moveaxis(y, y_feature_axis, -1)
+    try:
+        out_shape = np.broadcast_shapes(x.shape[:-2], y.shape[:-1])
+    except ValueError:
+        raise DataError(
+            f"truth shape {y.shape} does not match forecast shape {x.shape} (member and "
+            "feature axes moved last)"
+        ) from None
+    n_members, n_features = x.shape[-2:]
+    if y.shape[-1] != n_features:
+        raise DataError(f"truth has {y.shape[-1]} features, forecast has {n_features}")
+    x = np.broadcast_to(x, out_shape + (n_members, n_features)).reshape(-1, n_members, n_features)
+    y = np.broadcast_to(y, out_shape + (n_features,)).reshape(-1, n_features)
+    return x, y, out_shape
 
 
 @overload
@@ -133,55 +166,20 @@ def energy_score(
         (``score``, ``n_members``).
     """
     circular = check_options(estimator, nan_policy, distance)
-    x = np.asarray(forecast, dtype=np.float64)
-    y = np.asarray(truth, dtype=np.float64)
-    if x.ndim < 2:
-        raise DataError(f"forecast needs a member and a feature axis; found shape {x.shape}")
-    member_axis %= x.ndim
-    feature_axis %= x.ndim
-    if member_axis == feature_axis:
-        raise DataError(f"member_axis and feature_axis are the same axis ({member_axis})")
-    y_feature_axis = feature_axis - (feature_axis > member_axis)
-    x = np.moveaxis(x, (member_axis, feature_axis), (-2, -1))
-    if y.ndim != x.ndim - 1:
-        raise DataError(
-            f"truth must have the forecast's dims without the member axis ({x.ndim - 1} dims); "
-            f"found shape {y.shape} for forecast shape {np.shape(forecast)}"
-        )
-    y = np.moveaxis(y, y_feature_axis, -1)
-    try:
-        out_shape = np.broadcast_shapes(x.shape[:-2], y.shape[:-1])
-    except ValueError:
-        raise DataError(
-            f"truth shape {y.shape} does not match forecast shape {x.shape} (member and "
-            "feature axes moved last)"
-        ) from None
-    n_members, n_features = x.shape[-2:]
-    if y.shape[-1] != n_features:
-        raise DataError(f"truth has {y.shape[-1]} features, forecast has {n_features}")
-    if estimator == "fair" and n_members < 2:
-        raise DataError(
-            "the fair energy score needs at least 2 members; found M = 1. Use estimator='ecdf'."
-        )
-    x = np.broadcast_to(x, out_shape + (n_members, n_features)).reshape(-1, n_members, n_features)
-    y = np.broadcast_to(y, out_shape + (n_features,)).reshape(-1, n_features)
-    truth_nan = np.isnan(y).any(axis=-1)
-    n_valid = count_valid_members(
-        np.isnan(x).any(axis=-1),
-        truth_nan,
-        nan_policy,
-        min_members=2 if estimator == "fair" else 1,
+    x, y, out_shape = _vector_rows(forecast, truth, member_axis, feature_axis)
+    require_members_for(estimator, x.shape[1], "energy score")
+    row_kernel = partial(_energy_rows, estimator=estimator, circular=circular, period=period)
+    score, n_valid = score_rows(
+        row_kernel,
+        x,
+        y,
+        member_missing=np.isnan(x).any(axis=-1),
+        truth_missing=np.isnan(y).any(axis=-1),
+        estimator=estimator,
+        nan_policy=nan_policy,
+        chunk_elements=_CHUNK_ELEMENTS,
         what="energy score",
     )
-    y = np.where(truth_nan[:, None], 0.0, y)
-    score = np.empty(y.shape[0])
-    rows = max(1, _CHUNK_ELEMENTS // (n_members * n_features))
-    for start in range(0, y.shape[0], rows):
-        sl = slice(start, start + rows)
-        score[sl] = _energy_rows(x[sl], y[sl], n_valid[sl], estimator, circular, period)
-    if nan_policy == "propagate":
-        score[n_valid < n_members] = np.nan
-    score[truth_nan] = np.nan
     score = score.reshape(out_shape)
     if return_count:
         return EnsembleScore(score=score, n_members=n_valid.reshape(out_shape).astype(np.int64))
@@ -212,38 +210,23 @@ def energy_score_xr(
             raise DataError(
                 f"{name} has no feature dimension {feature_dim!r}; found dims {arr.dims}"
             )
-    try:
-        score = xr.apply_ufunc(
-            energy_score,
-            forecast,
-            truth,
-            input_core_dims=[[member_dim, feature_dim], [feature_dim]],
-            kwargs={
-                "member_axis": -2,
-                "feature_axis": -1,
-                "estimator": estimator,
-                "distance": distance,
-                "period": period,
-                "nan_policy": nan_policy,
-            },
-            dask="parallelized",
-            output_dtypes=[np.float64],
-            join="exact",
-        )
-    except ValueError as err:
-        raise DataError(
-            f"forecast and truth coordinates do not align exactly ({err}); select the same "
-            "points in both before scoring"
-        ) from None
+    options = {"estimator": estimator, "distance": distance, "period": period}
+    score = apply_kernel(
+        energy_score,
+        forecast,
+        truth,
+        forecast_core=[member_dim, feature_dim],
+        truth_core=[feature_dim],
+        kwargs={"member_axis": -2, "feature_axis": -1, "nan_policy": nan_policy, **options},
+    )
     score.name = "energy_score"
-    score.attrs = {
-        "long_name": f"energy score ({estimator} estimator)",
-        "estimator": estimator,
-        "ensemble_size": int(forecast.sizes[member_dim]),
-        "n_features": int(forecast.sizes[feature_dim]),
-        "nan_policy": nan_policy,
-        "distance": distance or "absolute",
-    }
-    if distance == "circular":
-        score.attrs["period"] = float(period)
+    norm = "||{a} - {b}||_circle" if distance == "circular" else "||{a} - {b}||"
+    score.attrs = score_attrs(
+        f"energy score ({estimator} estimator)",
+        ensemble_size=forecast.sizes[member_dim],
+        n_features=int(forecast.sizes[feature_dim]),
+        nan_policy=nan_policy,
+        formula=kernel_formula(estimator, norm),
+        **options,
+    )
     return score

@@ -24,14 +24,15 @@ import numpy as np
 import xarray as xr
 
 from idff_ts.errors import DataError
-from idff_ts.metrics.crps import Distance, NanPolicy, check_member_dim
 from idff_ts.metrics.deterministic import (
     ensemble_mean,
-    error,
+    point_error,
     require_complete_members,
     wrapped_difference,
 )
+from idff_ts.metrics.options import Distance, NanPolicy, ScoreOptions
 from idff_ts.metrics.reduce import Dims, masked_mean, valid_points
+from idff_ts.metrics.wrapper import check_member_dim, named
 
 
 def ensemble_variance(
@@ -72,6 +73,45 @@ def ssr_dyffusion_from_terms(var_ddof0: xr.DataArray, mse: xr.DataArray) -> xr.D
     return np.sqrt(var_ddof0) / np.sqrt(mse)
 
 
+def _spread_terms(
+    forecast: xr.DataArray,
+    truth: xr.DataArray,
+    dim: Dims,
+    mask: xr.DataArray | None,
+    options: ScoreOptions,
+) -> xr.Dataset:
+    """The Dataset of :func:`spread_skill` (its doc), for checked ``options``."""
+    member_dim = options.member_dim
+    check_member_dim(forecast, truth, member_dim)
+    n_members = int(forecast.sizes[member_dim])
+    if n_members < 2:
+        raise DataError(
+            f"the spread-skill ratio needs at least 2 members (variance with ddof 1); found "
+            f"M = {n_members}"
+        )
+    valid = valid_points(truth, mask)
+    if options.nan_policy == "raise":
+        require_complete_members(forecast, truth, member_dim, "spread-skill ratio")
+    policy = "propagate" if options.nan_policy == "raise" else options.nan_policy
+    kw = {"member_dim": member_dim, "distance": options.distance, "period": options.period}
+    var1 = ensemble_variance(forecast, ddof=1, nan_policy=policy, **kw)
+    var0 = ensemble_variance(forecast, ddof=0, nan_policy=policy, **kw)
+    m = forecast.notnull().sum(member_dim)
+    e = point_error(forecast, truth, ScoreOptions(nan_policy=policy, **kw))
+    out = xr.Dataset(
+        {
+            "var_ddof1": masked_mean(var1, valid, dim),
+            "var_ddof1_corrected": masked_mean((m + 1.0) / m * var1, valid, dim),
+            "var_ddof0": masked_mean(var0, valid, dim),
+            "mse": masked_mean(e**2, valid, dim),
+        }
+    )
+    out["ssr"] = np.sqrt(out["var_ddof1_corrected"]) / np.sqrt(out["mse"])
+    out["ssr_dyffusion"] = ssr_dyffusion_from_terms(out["var_ddof0"], out["mse"])
+    out.attrs = {"ensemble_size": n_members, "nan_policy": options.nan_policy}
+    return out
+
+
 def spread_skill(
     forecast: xr.DataArray,
     truth: xr.DataArray,
@@ -89,40 +129,8 @@ def spread_skill(
     ``var_ddof1_corrected`` (mean (m+1)/m · s²₁), ``var_ddof0`` (mean s²₀) and ``mse``
     (of the ensemble mean); attrs ``ensemble_size`` and ``nan_policy``.
     """
-    check_member_dim(forecast, truth, member_dim)
-    n_members = int(forecast.sizes[member_dim])
-    if n_members < 2:
-        raise DataError(
-            f"the spread-skill ratio needs at least 2 members (variance with ddof 1); found "
-            f"M = {n_members}"
-        )
-    valid = valid_points(truth, mask)
-    policy = nan_policy
-    if nan_policy == "raise":
-        require_complete_members(forecast, truth, member_dim, "spread-skill ratio")
-        nan_policy = "propagate"
-    kw = {
-        "member_dim": member_dim,
-        "distance": distance,
-        "period": period,
-        "nan_policy": nan_policy,
-    }
-    var1 = ensemble_variance(forecast, ddof=1, **kw)
-    var0 = ensemble_variance(forecast, ddof=0, **kw)
-    m = forecast.notnull().sum(member_dim)
-    e = error(forecast, truth, **kw)
-    out = xr.Dataset(
-        {
-            "var_ddof1": masked_mean(var1, valid, dim),
-            "var_ddof1_corrected": masked_mean((m + 1.0) / m * var1, valid, dim),
-            "var_ddof0": masked_mean(var0, valid, dim),
-            "mse": masked_mean(e**2, valid, dim),
-        }
-    )
-    out["ssr"] = np.sqrt(out["var_ddof1_corrected"]) / np.sqrt(out["mse"])
-    out["ssr_dyffusion"] = ssr_dyffusion_from_terms(out["var_ddof0"], out["mse"])
-    out.attrs = {"ensemble_size": n_members, "nan_policy": policy}
-    return out
+    options = ScoreOptions(member_dim, distance, period, nan_policy)
+    return _spread_terms(forecast, truth, dim, mask, options)
 
 
 def spread_skill_ratio(
@@ -137,19 +145,10 @@ def spread_skill_ratio(
     nan_policy: NanPolicy = "propagate",
 ) -> xr.DataArray:
     """Fortin et al. (2014) SSR ``sqrt((M+1)/M · mean s²₁) / RMSE`` (see module doc)."""
-    terms = spread_skill(
-        forecast,
-        truth,
-        dim=dim,
-        member_dim=member_dim,
-        mask=mask,
-        distance=distance,
-        period=period,
-        nan_policy=nan_policy,
-    )
-    out = terms["ssr"]
-    out.attrs = {"long_name": "spread-skill ratio (Fortin et al. 2014)", **terms.attrs}
-    return out
+    options = ScoreOptions(member_dim, distance, period, nan_policy)
+    terms = _spread_terms(forecast, truth, dim, mask, options)
+    attrs = {"long_name": "spread-skill ratio (Fortin et al. 2014)", **terms.attrs}
+    return named(terms["ssr"], "ssr", attrs)
 
 
 def spread_skill_ratio_dyffusion(
@@ -164,16 +163,7 @@ def spread_skill_ratio_dyffusion(
     nan_policy: NanPolicy = "propagate",
 ) -> xr.DataArray:
     """DYffusion's SSR ``sqrt(mean s²₀) / RMSE`` (ddof 0, no (M+1)/M correction)."""
-    terms = spread_skill(
-        forecast,
-        truth,
-        dim=dim,
-        member_dim=member_dim,
-        mask=mask,
-        distance=distance,
-        period=period,
-        nan_policy=nan_policy,
-    )
-    out = terms["ssr_dyffusion"]
-    out.attrs = {"long_name": "spread-skill ratio, DYffusion variant (ddof 0)", **terms.attrs}
-    return out
+    options = ScoreOptions(member_dim, distance, period, nan_policy)
+    terms = _spread_terms(forecast, truth, dim, mask, options)
+    attrs = {"long_name": "spread-skill ratio, DYffusion variant (ddof 0)", **terms.attrs}
+    return named(terms["ssr_dyffusion"], "ssr_dyffusion", attrs)
