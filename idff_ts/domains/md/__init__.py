@@ -41,6 +41,7 @@ from idff_ts.domains.md.dihedrals import (
     dihedral,
     dihedrals_from_backbone,
 )
+from idff_ts.domains.md.domain import MDDomain
 from idff_ts.domains.md.forecast import fit_angles, forecast_angles, generate_angles
 from idff_ts.domains.md.loader import load_dihedrals
 from idff_ts.domains.md.metrics import (
@@ -66,6 +67,7 @@ __all__ = [
     "CIRCULAR_ATTRS",
     "ENCODING",
     "AngleEncoder",
+    "MDDomain",
     "SimulationResult",
     "angle_names",
     "build_polyala",

@@ -172,12 +172,72 @@ def _names_from_labels(features: xr.DataArray, feature_dim: str) -> list[str]:
     return names
 
 
+# ----------------------------------------------------------------- whole inputs and forecasts
+def angle_model_info(first: xr.DataArray, angle_dim: str = "angle") -> dict[str, Any]:
+    """The ``data_info`` entries of a model trained on the features of ``first`` (degrees):
+    what decoding its forecasts needs."""
+    return {
+        "angle_encoding": ENCODING, "angle_names": angle_names(first, angle_dim),
+        "angle_dim": angle_dim, "angle_units": "degree",
+        "name": None if first.name is None else str(first.name),
+    }
+
+
+def check_model_angles(data: Any, data_info: dict[str, Any]) -> tuple[str, list[str]]:
+    """``(angle_dim, names)`` of ``data`` after checking it holds the model's angles in order.
+
+    Raises:
+        DataError: not a DataArray, no angle dim, or other angles than the model's.
+    """
+    angle_dim = str(data_info.get("angle_dim", "angle"))
+    names = list(data_info.get("angle_names") or [])
+    if not isinstance(data, xr.DataArray):
+        raise DataError(f"expected a DataArray of angles in degrees, found {type(data).__name__}")
+    if angle_dim not in data.dims:
+        raise DataError(
+            f"expected an {angle_dim!r} dim (the model's angles); found dims "
+            f"{list(map(str, data.dims))}"
+        )
+    got = angle_names(data, angle_dim)
+    if names and got != names:
+        raise DataError(
+            f"the data's angles {got[:6]}{' …' if len(got) > 6 else ''} differ from the "
+            f"model's {names[:6]}{' …' if len(names) > 6 else ''}; select the model's angles "
+            "in its order (data.sel(angle=names))"
+        )
+    return angle_dim, got
+
+
+def degrees_forecast(
+    ds: xr.Dataset, names: list[str], angle_dim: str = "angle",
+    long_name: str = "dihedral angle",
+) -> xr.Dataset:
+    """A forecast of ``(sin, cos)`` features → the same Dataset in degrees in ``(−180, 180]``.
+
+    The variable keeps its name and dims (``feature`` → ``angle_dim`` with ``names``) and gets
+    ``units="degree"``, ``circular=1``, ``period=360``, valid range and a comment on scoring;
+    the Dataset gets the global attribute ``angle_encoding="sincos"``.
+    """
+    var = next(iter(ds.data_vars))
+    deg = AngleEncoder(angle_dim=angle_dim).decode(ds[var], names=names)
+    deg.attrs = {**{k: v for k, v in ds[var].attrs.items() if k not in ("units", "long_name")},
+                 "units": "degree", "long_name": str(long_name),
+                 "circular": 1, "period": 360.0, "valid_min": -180.0, "valid_max": 180.0,
+                 "comment": "angles wrapped to (-180, 180]; score with wrapped differences "
+                 "((a - b + 180) mod 360) - 180"}
+    deg[angle_dim].attrs = {"long_name": "angle name (phi_i / psi_i: dihedral of residue i)"}
+    return deg.to_dataset(name=var).assign_attrs({**ds.attrs, "angle_encoding": ENCODING})
+
+
 __all__ = [
     "ENCODING",
     "AngleEncoder",
+    "angle_model_info",
     "angle_names",
+    "check_model_angles",
     "circular_mean",
     "circular_std",
+    "degrees_forecast",
     "is_angle_data",
     "is_encoded",
     "wrap_degrees",

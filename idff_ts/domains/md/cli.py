@@ -7,9 +7,10 @@
 
 The commands only translate flags into calls of
 :func:`~idff_ts.domains.md.polyala.simulate_polyala` and
-:func:`~idff_ts.domains.md.loader.load_dihedrals`. :data:`simulate_app` is a typer app named
-``simulate``; :func:`dihedrals` a command named ``dihedrals``: the CLI mounts both under
-``idff-ts data`` (:meth:`MDDomain.cli_commands <idff_ts.domains.md.MDDomain.cli_commands>`).
+:func:`~idff_ts.domains.md.loader.load_dihedrals`. :data:`md_data_app` is a typer app holding
+the group ``simulate`` (:data:`simulate_app`) and the command ``dihedrals``, whose commands and
+groups the CLI mounts under ``idff-ts data``
+(:meth:`MDDomain.cli_commands <idff_ts.domains.md.domain.MDDomain.cli_commands>`).
 Errors follow :mod:`idff_ts.cli`: a bad flag value exits with 2, bad data (an existing output
 with other settings, a missing file) with 1, each with one line ``error: …`` on stderr (the
 root app turns :class:`~idff_ts.errors.DataError` into that line). Progress bars go to stderr
@@ -33,6 +34,13 @@ log = logging.getLogger("idff_ts.cli")
 POLYALA_FILES = ("polyala.pdb", "polyala.dcd", "dihedrals.nc", "run.json")
 """What one ``simulate polyala`` run writes into its folder."""
 
+md_data_app = typer.Typer(
+    name="data",
+    help="MD data: polyalanine simulation (OpenMM), dihedrals of MD files.",
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
 simulate_app = typer.Typer(
     name="simulate",
     help="Simulate data: polyalanine molecular dynamics with OpenMM (the md extra).",
@@ -48,6 +56,9 @@ def _simulate_root(ctx: typer.Context) -> None:
     if ctx.invoked_subcommand is None:
         typer.echo(ctx.get_help())
         raise typer.Exit()
+
+
+md_data_app.add_typer(simulate_app, name="simulate")
 
 
 def _show_progress(quiet: bool) -> bool:
@@ -182,6 +193,7 @@ def _print_runs(results: list[Any], settings: dict[str, Any], angles: Path, wall
               f"idff-ts train --data {angles} --var dihedral -o runs/polyala", soft_wrap=True)
 
 
+@md_data_app.command("dihedrals")
 def dihedrals(
     source: Path = typer.Argument(
         ..., help="A trajectory mdtraj reads (.dcd .xtc .trr .h5 .pdb …), a gmx rama .xvg, a "
@@ -219,4 +231,4 @@ def dihedrals(
     )
 
 
-__all__ = ["POLYALA_FILES", "dihedrals", "simulate_app"]
+__all__ = ["POLYALA_FILES", "dihedrals", "md_data_app", "simulate_app"]

@@ -1,10 +1,9 @@
 """Training and forecasting in ``(sin, cos)`` space: users pass and receive degrees.
 
-:func:`fit_angles` encodes angle data with :class:`~idff_ts.domains.md.angles.AngleEncoder` and
-trains with the generic trainer (:func:`idff_ts.training.fit.fit`), recording in the model's
-``data_info`` what decoding needs (``angle_encoding="sincos"``, the angle names and dim).
-:func:`forecast_angles` encodes the context windows, runs the generic forecast on the
-features (:func:`idff_ts.forecast.forecast`) and decodes the ensemble to degrees in
+:func:`fit_angles` and :func:`forecast_angles` are :func:`idff_ts.fit` and
+:func:`idff_ts.forecast` through :class:`~idff_ts.domains.md.domain.MDDomain` for any angle dim:
+the data are encoded with :class:`~idff_ts.domains.md.angles.AngleEncoder`, the generic trainer
+and ensemble sampler work on the features, and forecasts are decoded to degrees in
 ``(−180, 180]`` with the angle names (attrs ``units="degree"``, ``circular=1``).
 :func:`generate_angles` chains ``K``-slot rollouts into long generated trajectories (the
 paper's MD protocol).
@@ -21,6 +20,7 @@ import numpy as np
 import xarray as xr
 
 from idff_ts.domains.md.angles import ENCODING, AngleEncoder, angle_names
+from idff_ts.domains.md.domain import MDDomain
 from idff_ts.errors import ConfigError, DataError
 
 if TYPE_CHECKING:
@@ -33,7 +33,7 @@ def fit_angles(
     val: xr.DataArray | None = None,
     **fit_kwargs: Any,
 ) -> Forecaster:
-    """:func:`~idff_ts.training.fit.fit` on the ``(sin, cos)`` features of angle data.
+    """:func:`idff_ts.fit` on the ``(sin, cos)`` features of angle data (:class:`MDDomain`).
 
     ``data`` (and ``val``, or the entries of a ``{"train", "val"}`` dict) hold angles in degrees
     with ``angle_dim`` (plus ``time`` and optionally ``trajectory``). The returned Forecaster
@@ -41,34 +41,11 @@ def fit_angles(
     ``angle_dim`` and ``angle_units="degree"`` (also in ``out_dir/model.pt`` when given), so
     :func:`forecast_angles` can decode. ``fit_kwargs`` go to ``fit`` unchanged.
     """
-    from idff_ts.training.fit import fit
-
-    enc = AngleEncoder(angle_dim=angle_dim)
-    if isinstance(data, Mapping):
-        encoded: Any = {k: (None if v is None else enc.encode(v)) for k, v in data.items()}
-        first = data["train"] if "train" in data else next(iter(data.values()))
-    else:
-        encoded, first = enc.encode(data), data
-    names = angle_names(first, angle_dim)
-    model = fit(encoded, val=None if val is None else enc.encode(val), **fit_kwargs)
-    model.data_info.update({
-        "angle_encoding": ENCODING, "angle_names": names, "angle_dim": angle_dim,
-        "angle_units": "degree", "name": None if first.name is None else str(first.name),
-    })
-    out_dir = fit_kwargs.get("out_dir")
-    if out_dir is not None:  # fit saved model.pt before the angle entries were known
-        from pathlib import Path
-
-        from idff_ts.training.checkpoint import read_config, save_checkpoint
-
-        path = Path(out_dir) / "model.pt"
-        if path.is_file():
-            save_checkpoint(path, model, extra=read_config(path).get("extra", {}))
-    return model
+    return MDDomain(angle_dim).fit(data, val=val, **fit_kwargs)
 
 
 def _resolve_angle_model(model: Forecaster | str | os.PathLike[str]) -> Forecaster:
-    from idff_ts.forecast import resolve_model
+    from idff_ts.forecasting.options import resolve_model
 
     fc = resolve_model(model, None)
     if fc.data_info.get("angle_encoding") != ENCODING:
@@ -79,49 +56,36 @@ def _resolve_angle_model(model: Forecaster | str | os.PathLike[str]) -> Forecast
     return fc
 
 
+_REQUEST_KEYS = ("init", "days", "horizon", "var", "time_dim", "series_dim")
+_RUN_KEYS = ("members", "seed", "nfe", "gamma1", "gamma2", "device", "chunk_members", "progress")
+
+
 def forecast_angles(
     data: xr.DataArray,
     model: Forecaster | str | os.PathLike[str],
     **kwargs: Any,
 ) -> xr.Dataset:
-    """:func:`idff_ts.forecast.forecast` of angle data, decoded back to degrees.
+    """:func:`idff_ts.forecast` of angle data with an angle model, in degrees.
 
-    ``data``: angles in degrees with the model's angle dim and names (checked). ``kwargs`` go to
-    ``forecast`` (``horizon``, ``members``, ``seed``, ``init``, ``nfe``, …). Returns its Dataset
-    with the variable in degrees: dims ``(init, [trajectory,] lead, member, angle)``,
-    ``units="degree"``, plus the global attribute ``angle_encoding="sincos"``.
+    ``data``: angles in degrees with the model's angle dim and names (checked). ``kwargs`` are
+    those of ``forecast`` (``horizon``, ``members``, ``seed``, ``init``, ``nfe``, …). Returns
+    its Dataset with the variable in degrees: dims ``(init, [trajectory,] lead, member,
+    angle)``, ``units="degree"``, plus the global attribute ``angle_encoding="sincos"``.
+
+    Raises:
+        ConfigError: the model was not trained on angle features.
     """
-    from idff_ts.forecast import forecast
+    from idff_ts.domains.base import ForecastRequest
+    from idff_ts.forecasting.ensemble import EnsembleSettings
 
     fc = _resolve_angle_model(model)
-    angle_dim = str(fc.data_info.get("angle_dim", "angle"))
-    names = list(fc.data_info.get("angle_names") or [])
-    if not isinstance(data, xr.DataArray):
-        raise DataError(f"expected a DataArray of angles in degrees, found {type(data).__name__}")
-    if angle_dim not in data.dims:
-        raise DataError(
-            f"expected an {angle_dim!r} dim (the model's angles); found dims "
-            f"{list(map(str, data.dims))}"
-        )
-    got = angle_names(data, angle_dim)
-    if names and got != names:
-        raise DataError(
-            f"the data's angles {got[:6]}{' …' if len(got) > 6 else ''} differ from the "
-            f"model's {names[:6]}{' …' if len(names) > 6 else ''}; select the model's angles "
-            "in its order (data.sel(angle=names))"
-        )
-    enc = AngleEncoder(angle_dim=angle_dim)
-    ds = forecast(enc.encode(data), fc, **kwargs)
-    var = next(iter(ds.data_vars))
-    deg = enc.decode(ds[var], names=got)
-    deg.attrs = {**{k: v for k, v in ds[var].attrs.items() if k not in ("units", "long_name")},
-                 "units": "degree", "long_name": str(data.attrs.get("long_name", "dihedral angle")),
-                 "circular": 1, "period": 360.0, "valid_min": -180.0, "valid_max": 180.0,
-                 "comment": "angles wrapped to (-180, 180]; score with wrapped differences "
-                 "((a - b + 180) mod 360) - 180"}
-    deg[angle_dim].attrs = {"long_name": "angle name (phi_i / psi_i: dihedral of residue i)"}
-    out = deg.to_dataset(name=var).assign_attrs({**ds.attrs, "angle_encoding": ENCODING})
-    return out
+    request = ForecastRequest(
+        **{k: kwargs.pop(k) for k in _REQUEST_KEYS if k in kwargs},
+        options={k: v for k, v in kwargs.items() if k not in _RUN_KEYS and v is not None},
+    )
+    run = EnsembleSettings(**{k: kwargs[k] for k in _RUN_KEYS if k in kwargs})
+    domain = MDDomain(str(fc.data_info.get("angle_dim", "angle")))
+    return domain.forecast(data, fc, request, run)
 
 
 def generate_angles(

@@ -202,7 +202,7 @@ def test_generic_fit_forecast_and_accessor_work_in_degrees(tmp_path) -> None:
     pytest.importorskip("lightning", reason="training needs lightning")
     import idff_ts  # noqa: F401 - registers the accessor
     from idff_ts.forecast import forecast
-    from idff_ts.training.fit import fit
+    from idff_ts import fit
 
     data = _circular_walk(4, 30, 1).assign_attrs(circular=1, period=360.0)
     model = fit({"train": data.isel(trajectory=slice(0, 3)), "val": data.isel(trajectory=[3])},
