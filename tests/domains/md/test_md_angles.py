@@ -201,8 +201,8 @@ def test_generic_fit_forecast_and_accessor_work_in_degrees(tmp_path) -> None:
     circular train on sin/cos and answer in degrees, as the MD tasks and the CLI rely on."""
     pytest.importorskip("lightning", reason="training needs lightning")
     import idff_ts  # noqa: F401 - registers the accessor
-    from idff_ts.forecast import forecast
     from idff_ts import fit
+    from idff_ts.forecast import forecast
 
     data = _circular_walk(4, 30, 1).assign_attrs(circular=1, period=360.0)
     model = fit({"train": data.isel(trajectory=slice(0, 3)), "val": data.isel(trajectory=[3])},
