@@ -111,7 +111,9 @@ class SelfAttention(nn.Module):
 
     def forward(self, h: torch.Tensor) -> torch.Tensor:
         b, c, hh, ww = h.shape
-        q, k, v = self.qkv(self.norm(h)).reshape(b, 3, self.heads, c // self.heads, hh * ww).unbind(1)
+        q, k, v = (
+            self.qkv(self.norm(h)).reshape(b, 3, self.heads, c // self.heads, hh * ww).unbind(1)
+        )
         logits = torch.einsum("bhdn,bhdm->bhnm", q, k) / math.sqrt(c // self.heads)
         z = torch.einsum("bhnm,bhdm->bhdn", logits.softmax(dim=-1), v)
         return h + self.proj(z.reshape(b, c, hh, ww))
@@ -139,6 +141,26 @@ class Upsample(nn.Module):
         return self.conv(F.interpolate(h, size=size, mode="nearest"))
 
 
+def _check_unet_args(
+    state_shape: tuple[int, ...],
+    channel_mult: tuple[int, ...],
+    base_channels: int,
+    num_res_blocks: int,
+    static_channels: int,
+    context: int,
+) -> None:
+    """ConfigError unless the UNet's sizes are usable (see :class:`UNetBackbone`)."""
+    if len(state_shape) != 3:
+        raise ConfigError(f"UNet needs state_shape (C, H, W), got {tuple(state_shape)}")
+    if not channel_mult or min(channel_mult) < 1:
+        raise ConfigError(f"channel_mult must be positive integers, got {channel_mult}")
+    if base_channels < 1 or num_res_blocks < 1 or static_channels < 0 or context < 1:
+        raise ConfigError(
+            "UNet needs base_channels >= 1, num_res_blocks >= 1, static_channels >= 0 and "
+            f"context >= 1; got {base_channels}, {num_res_blocks}, {static_channels}, {context}"
+        )
+
+
 class UNetBackbone(Backbone):
     """Index-conditioned UNet with a data head (residual on ``x0``) and a noise head.
 
@@ -163,15 +185,9 @@ class UNetBackbone(Backbone):
         attention: bool = False,
     ) -> None:
         super().__init__()
-        if len(state_shape) != 3:
-            raise ConfigError(f"UNet needs state_shape (C, H, W), got {tuple(state_shape)}")
-        if not channel_mult or min(channel_mult) < 1:
-            raise ConfigError(f"channel_mult must be positive integers, got {channel_mult}")
-        if base_channels < 1 or num_res_blocks < 1 or static_channels < 0 or context < 1:
-            raise ConfigError(
-                "UNet needs base_channels >= 1, num_res_blocks >= 1, static_channels >= 0 and "
-                f"context >= 1; got {base_channels}, {num_res_blocks}, {static_channels}, {context}"
-            )
+        _check_unet_args(
+            state_shape, channel_mult, base_channels, num_res_blocks, static_channels, context
+        )
         self.state_shape = tuple(int(s) for s in state_shape)
         self.channels = c = self.state_shape[0]
         self.context = context
