@@ -26,23 +26,23 @@ forecast = importlib.import_module("idff_ts.forecast").forecast
 evaluate = importlib.import_module("idff_ts.evaluate").evaluate
 
 _LAZY: dict[str, tuple[str, str]] = {
-    "fit": ("idff_ts.training.fit", "fit"),
+    "fit": ("idff_ts.fitting", "fit"),
     "load_model": ("idff_ts.training.checkpoint", "load_checkpoint"),
     "save_model": ("idff_ts.training.checkpoint", "save_checkpoint"),
     "Forecaster": ("idff_ts.model", "Forecaster"),
     "ModelConfig": ("idff_ts.config", "ModelConfig"),
     "SamplerConfig": ("idff_ts.config", "SamplerConfig"),
     "TrainConfig": ("idff_ts.config", "TrainConfig"),
-    "simulate_attractor": ("idff_ts.data.attractors", "simulate_attractor"),
+    "simulate_attractor": ("idff_ts.domains.attractors.simulate", "simulate_attractor"),
 }
 
 if TYPE_CHECKING:
     from idff_ts.config import ModelConfig, SamplerConfig, TrainConfig
-    from idff_ts.data.attractors import simulate_attractor
+    from idff_ts.domains.attractors.simulate import simulate_attractor
     from idff_ts.model import Forecaster
     from idff_ts.training.checkpoint import load_checkpoint as load_model
     from idff_ts.training.checkpoint import save_checkpoint as save_model
-    from idff_ts.training.fit import fit
+    from idff_ts.fitting import fit
 
 
 def __getattr__(name: str) -> Any:

@@ -61,11 +61,11 @@ class _IdffAccessor:
     def fit(self, *args: Any, **kwargs: Any) -> Any:
         """Train a :class:`~idff_ts.model.Forecaster` on this data: ``idff_ts.fit(obj, ...)``.
 
-        Same arguments as :func:`idff_ts.training.fit.fit` (``val``, ``context``, ``horizon``,
+        Same arguments as :func:`idff_ts.fit` (``val``, ``context``, ``horizon``,
         ``model``, ``train``, ``sampler``, ``time_dim``, ``series_dim``, ``out_dir``, ...);
         a Dataset needs ``var=`` naming the variable to learn.
         """
-        from idff_ts.training.fit import fit
+        from idff_ts.fitting import fit
 
         obj = self._obj
         if isinstance(obj, xr.Dataset):

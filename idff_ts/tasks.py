@@ -7,9 +7,10 @@ looked up by name in :data:`TASKS`; adding one is a :class:`Task` plus :func:`re
 
     register_task(Task(name="lorenz96", description="...", make_splits=my_recipe, ...))
 
-Built in: ``lorenz63`` and ``rossler`` (evaluation.md §3): simulated trajectories
-(:func:`~idff_ts.data.attractors.simulate_attractor`) split by whole trajectory
-(:func:`~idff_ts.data.series.split_by_trajectory`), never by frame.
+This module is the generic registry only. The built-in tasks are registered by their domains
+(:meth:`idff_ts.domains.base.Domain.tasks`, e.g. ``lorenz63`` and ``rossler`` by
+:mod:`idff_ts.domains.attractors`) when :mod:`idff_ts.domains` is imported, which
+``import idff_ts`` does.
 """
 
 from __future__ import annotations
@@ -124,9 +125,24 @@ def register_task(task: Task, *, overwrite: bool = False) -> Task:
     return task
 
 
+TASK_ALIASES: dict[str, str] = {}
+"""Other names of registered tasks (``{"sst": "sst-etp"}``); see :func:`register_alias`."""
+
+
+def register_alias(alias: str, name: str) -> None:
+    """Let ``alias`` name the task ``name`` in :func:`get_task`."""
+    TASK_ALIASES[str(alias).lower()] = str(name).lower()
+
+
+def resolve_task_name(name: str) -> str:
+    """``name`` with :data:`TASK_ALIASES` applied (case-insensitive)."""
+    return TASK_ALIASES.get(str(name).lower(), str(name))
+
+
 def get_task(name: str) -> Task:
-    """The registered task ``name`` (case-insensitive); :class:`ConfigError` listing known ones."""
-    key = str(name).lower()
+    """The registered task ``name`` (case-insensitive, aliases applied); :class:`ConfigError`
+    listing the known ones."""
+    key = resolve_task_name(name).lower()
     if key not in TASKS:
         raise ConfigError(f"unknown task {name!r}; expected one of {sorted(TASKS)}")
     return TASKS[key]
@@ -141,70 +157,13 @@ def _cached_splits(name: str, seed: int) -> Splits:
     return splits
 
 
-def attractor_splits(
-    system: str,
-    n_trajectories: int,
-    n_steps: int,
-    counts: tuple[int, int, int],
-    obs_noise: float = 0.0,
-) -> Callable[[int], Splits]:
-    """A ``make_splits`` recipe: simulate ``n_trajectories`` of ``system``, split by trajectory.
-
-    The simulation uses ``seed``, the split ``seed + 1`` (independent streams); trajectories
-    are on the attractor (spin-up discarded) and sampled at the system's default ``dt``.
-    """
-
-    def make(seed: int) -> Splits:
-        from idff_ts.data.attractors import simulate_attractor
-        from idff_ts.data.series import split_by_trajectory
-
-        da = simulate_attractor(
-            system, n_trajectories=n_trajectories, n_steps=n_steps, seed=seed, obs_noise=obs_noise
-        )
-        return split_by_trajectory(da, counts=counts, seed=seed + 1)
-
-    return make
-
-
-# Observation noise (about 12 % of Lorenz's and 10 % of Rössler's x std) makes the next state
-# genuinely uncertain given the current one, so ensembles have something to represent.
-# Sizes: 40 trajectories × 300 samples (28 train / 6 val / 6 test); an MLP of width 128 and
-# depth 3 trains for ≈ 1 minute on a 2-core CPU (8 epochs × 24 steps of 256 windows).
-# σ = 0.5 (standardised units) was chosen on the validation splits of both tasks over
-# σ ∈ {0.1, 0.3, 0.5, 1, 2, 3} (benchmarks/results/attractor_nfe.md): 0.3–1 within ~4 %,
-# σ = 0.1 ≈ 34 % worse.
-_ATTRACTOR_MODEL = {"hidden": 128, "depth": 3, "emb_dim": 32, "sigma": 0.5}
-_ATTRACTOR_TRAIN = {
-    "max_epochs": 8, "batch_size": 256, "lr": 2e-3, "stride": 1, "limit_train_batches": 24,
-    "val_members": 16, "val_nfe": 5, "val_inits": 48, "patience": 3,
-}
-
-register_task(Task(
-    name="lorenz63",
-    description="Lorenz-63 (σ=10, ρ=28, β=8/3), dt=0.05, 40 trajectories × 300 steps, "
-    "observation noise 1.0, split 28/6/6 by trajectory",
-    make_splits=attractor_splits("lorenz63", 40, 300, (28, 6, 6), obs_noise=1.0),
-    context=1, horizon=10, model=_ATTRACTOR_MODEL, train=_ATTRACTOR_TRAIN,
-))
-register_task(Task(
-    name="rossler",
-    description="Rössler (a=b=0.2, c=5.7), dt=0.5, 40 trajectories × 300 steps, "
-    "observation noise 0.5, split 28/6/6 by trajectory",
-    make_splits=attractor_splits("rossler", 40, 300, (28, 6, 6), obs_noise=0.5),
-    context=1, horizon=10, model=_ATTRACTOR_MODEL, train=_ATTRACTOR_TRAIN,
-))
-
-
 __all__ = [
     "TASKS",
+    "TASK_ALIASES",
     "Task",
-    "attractor_splits",
     "get_task",
     "hindcast_inits",
+    "register_alias",
     "register_task",
+    "resolve_task_name",
 ]
-
-# The MD tasks (polyala, ala2) and the SST tasks (sst-demo, sst-etp, sst-wa4) register
-# themselves on import; nothing is simulated or read until a task's splits are requested.
-from idff_ts import tasks_md as _md_tasks  # noqa: E402,F401
-from idff_ts.domains.sst import tasks as _sst_tasks  # noqa: E402,F401

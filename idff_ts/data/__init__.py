@@ -1,6 +1,5 @@
-"""Data sources and the pieces between them and the models.
+"""Generic data pieces every source uses (sources themselves live in :mod:`idff_ts.domains`).
 
-- :mod:`~idff_ts.data.attractors`: Lorenz-63 / Rössler simulations (registry ``ATTRACTORS``).
 - :mod:`~idff_ts.data.series`: DataArray → ``(n_series, T, *state)`` arrays; splits by trajectory.
 - :mod:`~idff_ts.data.normalize`: standardisation fitted on training data only.
 - :mod:`~idff_ts.data.windows`: ``L + K`` windows and a lazy torch dataset (imports torch, so it
@@ -12,7 +11,6 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from idff_ts.data.attractors import ATTRACTORS, AttractorSpec, get_attractor, simulate_attractor
 from idff_ts.data.normalize import Normalizer
 from idff_ts.data.series import SeriesInfo, as_series_array, split_by_trajectory
 
@@ -27,15 +25,11 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
-    "ATTRACTORS",
-    "AttractorSpec",
     "Normalizer",
     "SeriesInfo",
     "WindowDataset",
     "as_series_array",
-    "get_attractor",
     "make_windows",
-    "simulate_attractor",
     "split_by_trajectory",
     "window_starts",
 ]

@@ -18,7 +18,9 @@ A forecast is always the same three steps (:meth:`Domain.forecast`)::
 The generic path for labelled series is :class:`idff_ts.domains.series.SeriesDomain`; a variant
 overrides only what differs (architecture.md §2.4). Adding a domain is one folder plus one
 registration line in :mod:`idff_ts.domains` (or ``register_domain(MyDomain())`` from outside
-the package); see ``docs/src/architecture.md`` for a worked example.
+the package); see ``docs/src/architecture.md`` for a worked example. Domain modules import
+from :mod:`idff_ts.domains.base` and :mod:`idff_ts.domains.registry`, never from the package
+:mod:`idff_ts.domains` itself (its ``__init__`` imports every domain: that would be a cycle).
 """
 
 from __future__ import annotations

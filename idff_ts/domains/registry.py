@@ -31,8 +31,8 @@ def register_domain(domain: Domain, *, overwrite: bool = False) -> Domain:
     if domain.name in DOMAINS and not overwrite:
         raise ConfigError(f"domain {domain.name!r} is already registered; pass overwrite=True")
     DOMAINS[domain.name] = domain
-    for task in domain.tasks():
-        if TASKS.get(task.name) is not task:
+    for task in domain.tasks():  # a task already registered under its name is kept
+        if task.name not in TASKS or overwrite:
             register_task(task, overwrite=overwrite)
     for alias, name in domain.task_aliases().items():
         register_alias(alias, name)

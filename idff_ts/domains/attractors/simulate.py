@@ -132,7 +132,7 @@ def get_attractor(name: str) -> AttractorSpec:
     if key not in ATTRACTORS:
         raise ConfigError(
             f"unknown attractor {name!r}; expected one of {sorted(ATTRACTORS)} "
-            "(or add an AttractorSpec to idff_ts.data.attractors.ATTRACTORS)"
+            "(or add an AttractorSpec to idff_ts.domains.attractors.simulate.ATTRACTORS)"
         )
     return ATTRACTORS[key]
 

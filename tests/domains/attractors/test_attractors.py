@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
 
-from idff_ts.data.attractors import (
+from idff_ts.domains.attractors.simulate import (
     ATTRACTORS,
     get_attractor,
     lorenz63_rhs,

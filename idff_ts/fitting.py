@@ -1,0 +1,87 @@
+"""``idff_ts.fit``: train on any kind of data; the domain that accepts the data does it.
+
+Generic: the registry (:mod:`idff_ts.domains`) picks the domain from the data; the domain
+encodes its values and runs the generic trainer (:func:`idff_ts.training.fit.fit`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from idff_ts.domains import domain_for_data
+
+if TYPE_CHECKING:
+    import numpy as np
+    import xarray as xr
+
+    from idff_ts.config import ModelConfig, SamplerConfig, TrainConfig
+    from idff_ts.model import Forecaster
+
+
+def fit(
+    data: xr.DataArray | Mapping[str, xr.DataArray],
+    *,
+    val: xr.DataArray | None = None,
+    context: int = 1,
+    horizon: int = 7,
+    model: ModelConfig | Mapping[str, Any] | None = None,
+    train: TrainConfig | Mapping[str, Any] | None = None,
+    sampler: SamplerConfig | None = None,
+    time_dim: str = "time",
+    series_dim: str | None = None,
+    mask: np.ndarray | xr.DataArray | None = None,
+    accelerator: str = "auto",
+    devices: int | str | Sequence[int] = "auto",
+    strategy: str | Any = "auto",
+    num_nodes: int = 1,
+    out_dir: str | Path | None = None,
+    resume_from: str | Path | None = None,
+    progress: bool = True,
+    callbacks: Sequence[Any] | None = None,
+    method: str = "idff",
+) -> Forecaster:
+    """Train a forecaster on ``data`` and return the best one by validation CRPS.
+
+    The domain that accepts ``data`` (:func:`idff_ts.domains.domain_for_data`) trains it: it
+    turns physical values into model values where its kind of data needs it and calls the generic trainer
+    :func:`idff_ts.training.fit.fit`; forecasts of the model come back in physical units.
+
+    Args:
+        data: a DataArray with a ``time_dim`` (scalar series, vector per step, or field), or a
+            dict ``{"train": da, "val": da}``.
+        val: validation data; ``None`` holds out the last ~15 % of trajectories (series dim
+            present) or of time steps — never used for training.
+        context, horizon: ``L`` past states seen, ``K`` future slots trained and validated.
+        model: a full :class:`ModelConfig`, or a dict of fields overriding the data-derived
+            defaults (``state_shape``, ``context``, ``horizon`` always come from the data).
+        train: :class:`TrainConfig` (or dict of its fields); ``seed`` seeds everything.
+        sampler: sampler defaults stored with the model (validation uses ``train.val_nfe``).
+        time_dim, series_dim: see :func:`idff_ts.data.series.as_series_array`.
+        mask: static mask (1 = valid) broadcastable to the state; masked points never count.
+        accelerator, devices, strategy, num_nodes: passed to ``lightning.Trainer``.
+        out_dir: where ``model.pt`` (+ ``.sha256``), ``last.ckpt``, the best Lightning
+            checkpoint and CSV logs (``logs/``) go. ``None``: nothing is kept.
+        resume_from: a Lightning checkpoint (``out_dir/last.ckpt``) to continue from; epochs,
+            step counter, optimiser, EMA and early-stopping state are restored.
+        progress: Lightning's progress bar (rich) and summaries on a TTY; quiet otherwise.
+        callbacks: extra Lightning callbacks.
+        method: a registered method name (:data:`idff_ts.methods.METHODS`).
+
+    Returns:
+        A :class:`Forecaster` with the EMA weights of the best checkpoint, the training
+        normalisation and ``data_info``.
+
+    """
+    first = data.get("train") if isinstance(data, Mapping) else data
+    return domain_for_data(first).fit(
+        data, val=val, context=context, horizon=horizon, model=model, train=train,
+        sampler=sampler, time_dim=time_dim, series_dim=series_dim, mask=mask,
+        accelerator=accelerator, devices=devices, strategy=strategy, num_nodes=num_nodes,
+        out_dir=out_dir, resume_from=resume_from, progress=progress, callbacks=callbacks,
+        method=method,
+    )
+
+
+__all__ = ["fit"]
