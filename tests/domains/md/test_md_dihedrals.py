@@ -16,7 +16,7 @@ from idff_ts.errors import ConfigError, DataError
 
 SHARED = Path(
     os.environ.get("IDFF_SHARED_DATA")
-    or Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
+    or Path(__file__).resolve().parents[4] / "shared" / "data"
 )
 MD = SHARED / "md"
 XTC, GRO = MD / "ala2_solvated.xtc", MD / "ala2_solvated.gro"
