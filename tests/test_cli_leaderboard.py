@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from idff_ts.cli_leaderboard import find_script
+from idff_ts.cli.leaderboard import find_script
 from idff_ts.errors import DataError
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -23,19 +23,20 @@ from idff_ts.domains.registry import (
     register_domain,
     unregister_domain,
 )
-from idff_ts.domains.series import SeriesDomain
+from idff_ts.domains.series import GenericSeriesDomain, SeriesDomain
 from idff_ts.domains.sst.domain import SSTDomain
 
-register_domain(SeriesDomain())
+register_domain(GenericSeriesDomain())
 register_domain(AttractorsDomain())
-register_domain(MDDomain())
 register_domain(SSTDomain())
+register_domain(MDDomain())
 
 __all__ = [
     "DOMAINS",
     "Domain",
     "ForecastInput",
     "ForecastRequest",
+    "GenericSeriesDomain",
     "SeriesDomain",
     "TrainOutcome",
     "TrainRequest",

@@ -25,14 +25,8 @@ class AttractorsDomain(SeriesDomain):
     name = "attractors"
     priority = 0
 
-    def accepts_data(self, data: Any, var: str | None = None) -> bool:
-        return False
-
     def owns_model(self, data_info: Mapping[str, Any]) -> bool:
         return False
-
-    def owns_task(self, task: Task) -> bool:
-        return any(t.name == task.name for t in self.tasks())
 
     def model_info(self) -> dict[str, Any]:
         return {}

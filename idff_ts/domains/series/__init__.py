@@ -2,9 +2,10 @@
 
 Anything with a ``time`` dim (a scalar series, a vector per step, a field, side-by-side series
 along ``trajectory``) is forecast in its own physical units: the :class:`~idff_ts.model.
-Forecaster` standardises internally. Other domains that are "series plus a transform" subclass
-:class:`SeriesDomain` and override :meth:`~SeriesDomain.encode_values` /
-:meth:`~SeriesDomain.decode_values` (physical values ↔ model values) and :meth:`accepts_data`.
+Forecaster` standardises internally (:class:`GenericSeriesDomain`). Other domains that are
+"series plus a transform" subclass :class:`SeriesDomain` and override :meth:`accepts_data` and
+:meth:`~SeriesDomain.encode_values` / :meth:`~SeriesDomain.decode_values` (physical values ↔
+model values).
 """
 
 from __future__ import annotations
@@ -24,19 +25,14 @@ if TYPE_CHECKING:
 
 
 class SeriesDomain(Domain):
-    """Labelled series in physical units; the fallback for every input and model."""
+    """Labelled series in physical units: the machinery every "series plus a transform"
+    domain shares. It claims nothing by itself: a subclass says which data it accepts
+    (:meth:`accepts_data`); its models carry ``data_info["domain"]`` (:meth:`model_info`) and
+    its tasks are those of :meth:`tasks`. :class:`GenericSeriesDomain` is the registered
+    fallback that accepts everything."""
 
     name = "series"
-    priority = -100
-
-    def accepts_data(self, data: Any, var: str | None = None) -> bool:
-        return True
-
-    def owns_model(self, data_info: Mapping[str, Any]) -> bool:
-        return data_info.get("domain") in (None, self.name)
-
-    def owns_task(self, task: Task) -> bool:
-        return True
+    priority = 0
 
     # ------------------------------------------------------------------ value transforms
     def encode_values(self, data: xr.DataArray) -> xr.DataArray:
@@ -50,7 +46,7 @@ class SeriesDomain(Domain):
     def model_info(self) -> dict[str, Any]:
         """Entries added to the ``data_info`` of a model this domain trains (its name, so that
         :meth:`owns_model` finds it; none for the generic domain, whose models have none)."""
-        return {} if type(self) is SeriesDomain else {"domain": self.name}
+        return {"domain": self.name}
 
     # ------------------------------------------------------------------ forecast
     def encode(self, data: Any, model: Forecaster, request: ForecastRequest) -> Encoded:
@@ -106,4 +102,24 @@ class SeriesDomain(Domain):
         return series_summary(forecast, written)
 
 
-__all__ = ["SeriesDomain"]
+class GenericSeriesDomain(SeriesDomain):
+    """``series``: any labelled series; the fallback for every input, model and task (lowest
+    priority). Its models carry no domain key (as before domains existed)."""
+
+    name = "series"
+    priority = -100
+
+    def accepts_data(self, data: Any, var: str | None = None) -> bool:
+        return True
+
+    def owns_model(self, data_info: Mapping[str, Any]) -> bool:
+        return data_info.get("domain") in (None, self.name)
+
+    def owns_task(self, task: Task) -> bool:
+        return True
+
+    def model_info(self) -> dict[str, Any]:
+        return {}
+
+
+__all__ = ["GenericSeriesDomain", "SeriesDomain"]

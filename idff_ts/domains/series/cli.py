@@ -19,7 +19,7 @@ def _refuse_domain_flags(options: dict[str, Any]) -> None:
     given = [k for k, v in options.items() if v is not None]
     if given:
         flags = ", ".join(f"--{k.replace('_', '-')}" for k in options)
-        raise UsageError(f"{flags} go with a task that takes them (see idff-ts train --help)")
+        raise UsageError(f"{flags} go with a task that takes them (e.g. a tile task)")
 
 
 def _training_data(request: TrainRequest) -> tuple[Any, Any, str]:
@@ -42,16 +42,20 @@ def _training_data(request: TrainRequest) -> tuple[Any, Any, str]:
 def train_series(domain: Domain, request: TrainRequest) -> TrainOutcome:
     """Train on a task's splits or on ``--data`` (validation: ``--val-data`` or held out)."""
     from idff_ts.config import TrainConfig, from_dict
+    from idff_ts.domains.registry import domain_for_data
 
     _refuse_domain_flags(request.options)
     task = request.task
+    if task is not None and request.data is not None:
+        raise UsageError("pass --task NAME or --data FILE, not both")
     train_da, val_da, name = _training_data(request)
+    fitter = domain if task is not None else domain_for_data(train_da)
     ctx = request.context or request.file_context or (task.context if task else 1)
     hor = request.horizon or request.file_horizon or (task.horizon if task else 7)
     model = {**(task.model if task else {}), **request.model}
     train_cfg = from_dict(TrainConfig, {**(task.train if task else {}), **request.train})
     out_dir = request.out_dir or Path("runs") / name
-    fitted = domain.fit(
+    fitted = fitter.fit(
         train_da, val=val_da, context=int(ctx), horizon=int(hor), model=model, train=train_cfg,
         out_dir=out_dir, progress=request.progress, accelerator=request.accelerator,
         devices=request.devices, resume_from=request.resume_from,

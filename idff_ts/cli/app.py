@@ -1,0 +1,147 @@
+"""The ``idff-ts`` typer app: one-line errors with exit codes, logging, shared helpers."""
+
+from __future__ import annotations
+
+import enum
+import logging
+import shlex
+import sys
+from typing import Any
+
+import typer
+from typer.core import TyperGroup
+
+from idff_ts.errors import IdffError, UsageError
+
+log = logging.getLogger("idff_ts.cli")
+
+ARGV: list[str] = []
+"""The arguments of the running command (for the ``history`` attribute)."""
+
+TRAIN_HINT = "idff-ts train --task lorenz63 -o runs/lorenz63"
+
+
+def one_line(text: str) -> str:
+    return " ".join(part.strip() for part in str(text).strip().splitlines() if part.strip())
+
+
+def fail(message: str, code: int) -> None:
+    typer.echo(f"error: {one_line(message)}", err=True)
+    sys.exit(code)
+
+
+class Group(TyperGroup):
+    """Runs the app with one-line errors instead of usage boxes and tracebacks."""
+
+    def main(self, args: Any = None, prog_name: Any = None, complete_var: Any = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        argv = list(sys.argv[1:] if args is None else args)
+        ARGV[:] = argv
+        try:
+            rv = super().main(
+                args=argv, prog_name=prog_name or "idff-ts", complete_var=complete_var,
+                standalone_mode=False, **extra,
+            )
+        except typer.Abort:
+            fail("aborted", 1)
+        except UsageError as exc:
+            fail(str(exc), 2)
+        except typer.TyperException as exc:  # bad flags and values (typer's click exceptions)
+            fmt = getattr(exc, "format_message", None)
+            fail(fmt() if fmt else str(exc), int(getattr(exc, "exit_code", 2) or 2))
+        except IdffError as exc:
+            fail(str(exc), 1)
+        except OSError as exc:  # missing inputs, permissions, a full disk: no traceback
+            fail(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc), 1)
+        except KeyboardInterrupt:
+            fail("interrupted", 130)
+        code = rv if isinstance(rv, int) else 0
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+app = typer.Typer(
+    cls=Group,
+    name="idff-ts",
+    help="Probabilistic forecasting with Implicit Dynamical Flow Fusion (IDFF).",
+    invoke_without_command=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+class Device(str, enum.Enum):
+    auto = "auto"
+    cpu = "cpu"
+    cuda = "cuda"
+
+
+def _setup_logging(verbose: int) -> None:
+    level = logging.WARNING if verbose <= 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    root = logging.getLogger("idff_ts")
+    root.setLevel(level)
+    if not any(getattr(h, "_idff_cli", False) for h in root.handlers):
+        from rich.console import Console
+        from rich.logging import RichHandler
+
+        handler = RichHandler(console=Console(stderr=True), show_path=False, show_time=False)
+        handler._idff_cli = True  # type: ignore[attr-defined]
+        root.addHandler(handler)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from idff_ts import __version__
+
+        typer.echo(f"idff-ts {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    verbose: int = typer.Option(0, "--verbose", "-v", count=True, help="-v: INFO, -vv: DEBUG logs"),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Train, forecast and score probabilistic forecasts of time series and fields."""
+    _setup_logging(verbose)
+    if ctx.invoked_subcommand is None:
+        typer.echo(ctx.get_help())
+        raise typer.Exit()
+
+
+def console() -> Any:
+    from rich.console import Console
+
+    return Console()
+
+
+def show_progress(quiet: bool) -> bool:
+    """Progress bars only on a terminal and without ``--quiet``."""
+    return not quiet and sys.stdout.isatty()
+
+
+def command_line() -> str:
+    return shlex.join(["idff-ts", *ARGV])
+
+
+def task_or_data(task: str | None, data: str | None) -> None:
+    if task is not None and data is not None:
+        raise UsageError("pass --task NAME or --data FILE, not both")
+
+
+def print_items(items: list[Any]) -> None:
+    """Print rich tables and one-line strings (strings soft-wrapped) in order."""
+    con = console()
+    for item in items:
+        if isinstance(item, str):
+            con.print(item, soft_wrap=True)
+        else:
+            con.print(item)
+
+
+__all__ = ["ARGV", "TRAIN_HINT", "Device", "app", "command_line", "console", "print_items",
+           "show_progress", "task_or_data"]

@@ -1,0 +1,171 @@
+"""``idff-ts train``: flags → a :class:`~idff_ts.domains.base.TrainRequest` → the domain that
+owns the task (or the generic one for ``--data``) trains → checkpoint notes and a summary."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from idff_ts.cli.app import Device, app, command_line, console, log, one_line, show_progress
+from idff_ts.domains import domain_for_task, domains
+from idff_ts.domains.base import TrainOutcome, TrainRequest
+from idff_ts.errors import ConfigError, DataError, UsageError
+from idff_ts.tasks import TASKS, get_task
+
+
+def read_config_file(path: Path | None) -> dict[str, Any]:
+    """The YAML of ``--config``: ``model:``, ``train:``, ``context``, ``horizon``."""
+    if path is None:
+        return {}
+    import yaml
+
+    if not path.is_file():
+        raise DataError(f"config file not found: {str(path)!r}")
+    try:
+        cfg = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"cannot parse {str(path)!r} as YAML: {one_line(str(exc))}") from None
+    allowed = {"model", "train", "context", "horizon"}
+    if not isinstance(cfg, dict) or set(cfg) - allowed:
+        found = sorted(cfg) if isinstance(cfg, dict) else type(cfg).__name__
+        raise ConfigError(f"{str(path)!r}: expected a mapping with keys {sorted(allowed)}, found {found}")
+    return cfg
+
+
+def resume_path(out_dir: Path, resume: bool) -> Path | None:
+    if out_dir.exists() and not out_dir.is_dir():
+        raise DataError(f"--output {str(out_dir)!r} is a file; expected a folder for the checkpoint")
+    if not resume:
+        return None
+    last = out_dir / "last.ckpt"
+    if not last.is_file():
+        raise UsageError(f"--resume: no {str(last)!r} to continue from; run without --resume first")
+    return last
+
+
+def accelerator_of(device: Device) -> str:
+    if device is Device.cuda:
+        import torch
+
+        if not torch.cuda.is_available():
+            raise ConfigError("--device cuda requested but no CUDA GPU is available; use cpu or auto")
+    return {"auto": "auto", "cpu": "cpu", "cuda": "gpu"}[device.value]
+
+
+def train_summary(outcome: TrainOutcome, ckpt: Path, digest: str, extra: dict[str, Any],
+                  wall: float) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"idff-ts train: {outcome.name}", show_header=False)
+    table.add_row("checkpoint", str(ckpt))
+    table.add_row("sha256", digest[:16] + "…")
+    best = extra.get("best_val_crps")
+    table.add_row("best val CRPS", "n/a" if best is None else f"{best:.4f} (standardised units)")
+    table.add_row("epochs / steps", f"{extra.get('epochs', '?')} / {extra.get('global_step', '?')}")
+    table.add_row("context / horizon", outcome.window)
+    table.add_row("wall time", f"{wall:.1f} s")
+    con = console()
+    con.print(table)
+    con.print(f"next: idff-ts forecast --checkpoint {ckpt} {outcome.source_args} -o forecast.nc",
+              soft_wrap=True)
+
+
+def _overrides(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def _finish(outcome: TrainOutcome, wall: float, quiet: bool) -> None:
+    """Add the command line to the checkpoint notes, rewrite it, print the summary."""
+    from idff_ts.training.checkpoint import read_config, save_checkpoint
+
+    ckpt = outcome.out_dir / "model.pt"
+    extra = read_config(ckpt).get("extra", {})
+    extra["cli"] = {"command": command_line(), **outcome.cli_extra, "wall_time_s": wall}
+    digest = save_checkpoint(ckpt, outcome.model, extra=extra)
+    log.info("trained in %.1fs; checkpoint %s (sha256 %s)", wall, ckpt, digest)
+    if not quiet:
+        train_summary(outcome, ckpt, digest, extra, wall)
+
+
+def run_training(request: TrainRequest, quiet: bool) -> None:
+    """Hand ``request`` to the domain of its task (or the generic domain) and finish up."""
+    domain = domain_for_task(request.task) if request.task is not None else domains()[-1]
+    start = time.perf_counter()
+    outcome = domain.train_from_cli(request)
+    _finish(outcome, time.perf_counter() - start, quiet)
+
+
+@app.command()
+def train(
+    task: str | None = typer.Option(
+        None, "--task", help=f"Built-in task: {', '.join(TASKS)}, …"
+    ),
+    data: str | None = typer.Option(
+        None, "--data", help="Your series: a netCDF/Zarr file or a glob, with a 'time' dim."
+    ),
+    var: str | None = typer.Option(None, "--var", help="Variable to learn (with --data)."),
+    val_data: str | None = typer.Option(
+        None, "--val-data",
+        help="Validation file (default: the last 15% of trajectories or time steps).",
+    ),
+    context: int | None = typer.Option(None, "--context", min=1, help="Context length L."),
+    horizon: int | None = typer.Option(None, "--horizon", min=1, help="Forecast slots K."),
+    epochs: int | None = typer.Option(None, "--epochs", min=1, help="Maximum epochs."),
+    seed: int = typer.Option(0, "--seed", help="Seed of the training run."),
+    device: Device = typer.Option(Device.auto, "--device", help="Where to train."),
+    output: Path | None = typer.Option(
+        None, "--output", "-o", help="Checkpoint folder (default: runs/<task or file name>)."
+    ),
+    config: Path | None = typer.Option(
+        None, "--config", help="YAML with 'model:' / 'train:' sections and context/horizon."
+    ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
+    max_batches: int | None = typer.Option(None, "--max-batches", min=1, hidden=True),
+    batch_size: int | None = typer.Option(None, "--batch-size", min=1, hidden=True),
+    hidden: int | None = typer.Option(None, "--hidden", min=1, hidden=True),
+    depth: int | None = typer.Option(None, "--depth", min=1, hidden=True),
+    val_inits: int | None = typer.Option(None, "--val-inits", min=1, hidden=True),
+    val_members: int | None = typer.Option(None, "--val-members", min=1, hidden=True),
+    box: str | None = typer.Option(
+        None, "--box", help="Tile tasks: boxes, e.g. 84,85 or 84-89,108-112 (default: the task's)."
+    ),
+    train_period: str | None = typer.Option(
+        None, "--train-period", help="Tasks with periods: training years, e.g. 1982..2018."
+    ),
+    val_period: str | None = typer.Option(
+        None, "--val-period", help="Tasks with periods: validation years, e.g. 2019..2019."
+    ),
+    resume: bool = typer.Option(
+        False, "--resume", help="Continue the run in OUTPUT from its last.ckpt."
+    ),
+) -> None:
+    """Train a model on a built-in task or on your own series; writes OUTPUT/model.pt.
+
+    The task's kind of data decides how it is trained (e.g. tile tasks take the archive as
+    --data and --box / --train-period / --val-period); validation CRPS picks the checkpoint.
+    """
+    task_obj = get_task(task) if task is not None else None
+    if task_obj is None and data is None:
+        raise UsageError(f"nothing to train on: pass --task {'|'.join(TASKS)} or --data FILE --var NAME")
+    file_cfg = read_config_file(config)
+    name = task_obj.name if task_obj else (Path(str(data).split("*")[0]).stem or "model")
+    out_dir = output or Path("runs") / name
+    accelerator = accelerator_of(device)
+    request = TrainRequest(
+        task=task_obj, data=data, var=var, val_data=val_data, context=context, horizon=horizon,
+        file_context=file_cfg.get("context"), file_horizon=file_cfg.get("horizon"),
+        model={**file_cfg.get("model", {}), **_overrides({"hidden": hidden, "depth": depth})},
+        train={**file_cfg.get("train", {}), **_overrides({
+            "max_epochs": epochs, "limit_train_batches": max_batches, "batch_size": batch_size,
+            "val_inits": val_inits, "val_members": val_members}), "seed": seed},
+        options={"box": box, "train_period": train_period, "val_period": val_period},
+        out_dir=out_dir, resume_from=resume_path(out_dir, resume), accelerator=accelerator,
+        devices=1 if accelerator != "auto" else "auto", progress=show_progress(quiet),
+    )
+    run_training(request, quiet)
+
+
+__all__ = ["accelerator_of", "read_config_file", "resume_path", "train"]
