@@ -157,3 +157,26 @@ def test_forecast_refuses_other_angles_and_options(trained) -> None:
         idff_ts.forecast(test.rename(angle="variable"), model, horizon=1)
     with pytest.raises(ConfigError, match="boxes="):
         idff_ts.forecast(test, model, horizon=1, boxes=[84])
+
+
+def test_another_angle_dim_gives_the_same_forecast(trained) -> None:
+    """fit_angles with ``angle_dim="torsion"`` on the renamed data trains the same network (same
+    features, same seed), and idff_ts.forecast answers along ``torsion`` with equal values."""
+    from idff_ts.domains.md import fit_angles
+
+    data, model = trained
+    renamed = data.rename(angle="torsion")
+    other = fit_angles(
+        {"train": renamed.isel(trajectory=slice(0, 3)), "val": renamed.isel(trajectory=[3])},
+        angle_dim="torsion", context=1, horizon=2,
+        model={"hidden": 16, "depth": 1, "emb_dim": 8},
+        train={"max_epochs": 1, "limit_train_batches": 2, "batch_size": 32, "val_inits": 4,
+               "val_members": 2}, progress=False,
+    )
+    assert other.data_info["angle_dim"] == "torsion" and other.data_info["domain"] == "md"
+    kwargs = {"horizon": 2, "members": 3, "seed": 1, "init": [10.0]}
+    ref = idff_ts.forecast(data.isel(trajectory=[3]), model, **kwargs)["dihedral"]
+    got = idff_ts.forecast(renamed.isel(trajectory=[3]), other, **kwargs)["dihedral"]
+    assert got.dims == ("init", "trajectory", "lead", "member", "torsion")
+    assert list(got["torsion"].values) == ["phi_2", "psi_2"]
+    assert np.array_equal(got.values, ref.values)
