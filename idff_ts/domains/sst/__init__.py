@@ -1,27 +1,37 @@
 """Sea-surface temperature forecasting on DYffusion OISST tiles (the product's headline job).
 
-One concept per file:
+Everything specific to SST lives in this folder (data.md §2); one concept per module:
 
-- :mod:`~idff_ts.domains.sst.protocol`: boxes, splits, L, K, M (:data:`DYFFUSION`, the scaled
-  :data:`DEMO`);
-- :mod:`~idff_ts.domains.sst.tiles`: any OISST input (files of either layout, a prepared store, a
-  user's ``xr.open_dataset``) → normalised SST → tiles ``(time, box, y, x)``;
-- :mod:`~idff_ts.domains.sst.climatology`: the harmonic day-of-year climatology stored in checkpoints;
-- :mod:`~idff_ts.domains.sst.train`: :func:`fit_sst` (UNet, box series, ocean mask, checkpoint with the
-  climatology inside);
-- :mod:`~idff_ts.domains.sst.forecast`: :func:`forecast_sst` (what ``idff_ts.forecast`` and
-  ``idff-ts forecast`` run for SST tile models);
-- :mod:`~idff_ts.domains.sst.quicklook`: per-lead summary and the quick-look PNG;
-- :mod:`~idff_ts.domains.sst.demo`: the bundled synthetic demo archive and checkpoint;
-- :mod:`~idff_ts.domains.sst.tasks`: the ``sst-demo`` and ``sst-wa4`` tasks.
+=====================  ======================================================================
+``domain``             :class:`SSTDomain`, the :class:`~idff_ts.domains.base.Domain` plug-in
+``oisst/``             NOAA OISST v2.1 files of either layout (PSL yearly, NCEI daily), Zarr,
+                       CSV pixel tables: paths, reading, writing
+``dyffusion/``         the DYffusion protocol: 15° boxes, splits, day-of-year climatology
+``download/``          the hash-checked, resumable, cached downloader of the NOAA archive
+``prepare/``           an archive → one Zarr store of tiles with training-only statistics
+``synthetic/``         the synthetic SST generator behind the bundled demo archive
+``protocol``           boxes, splits, L, K, M (:data:`DYFFUSION`, the scaled :data:`DEMO`)
+``tiles``              any OISST input → normalised SST → tiles ``(time, box, y, x)``
+``climatology``        the harmonic day-of-year climatology stored in checkpoints
+``train``              :func:`fit_sst` (UNet, box series, ocean mask, climatology inside)
+``encode``, ``decode`` physical ↔ model states around the generic ensemble step
+``forecast``           :func:`forecast_sst`: encode → sample → decode
+``quicklook``          per-lead summary table and the quick-look PNG
+``demo``               the bundled synthetic demo archive and checkpoint
+``tasks``              the ``sst-demo``, ``sst-etp`` and ``sst-wa4`` tasks
+``cli/``               ``idff-ts data download|prepare|synthetic``; train / forecast hooks
+=====================  ======================================================================
 
-Torch is imported only by the functions that need it.
+The names below are importable from here; torch is imported only by the functions that need
+it.
 """
 
 from __future__ import annotations
 
 import importlib
 from typing import Any
+
+from idff_ts.domains.sst.domain import SSTDomain
 
 _LAZY = {
     "SSTProtocol": "protocol", "DYFFUSION": "protocol", "DEMO": "protocol",
@@ -42,4 +52,4 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = sorted(_LAZY)
+__all__ = ["SSTDomain", *sorted(_LAZY)]

@@ -13,6 +13,7 @@ when the model was trained on it).
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -23,8 +24,10 @@ from idff_ts.domains.sst.dyffusion.boxes import BOX_SIZE
 from idff_ts.domains.sst.encode import EncodedInput, fmt_day
 
 if TYPE_CHECKING:
-    from idff_ts.config import SamplerConfig
+    from idff_ts.forecasting.ensemble import Ensemble
     from idff_ts.model import Forecaster
+
+log = logging.getLogger("idff_ts.domains.sst.forecast")
 
 DEMO_TITLE_NOTE = "SYNTHETIC DEMO DATA"
 
@@ -103,30 +106,30 @@ def forecast_dataset(
 
 
 def forecast_attrs(
-    model: Forecaster, enc: EncodedInput, result: Any, *, sampler: SamplerConfig, seed: int,
-    members: int, k_slots: int, device: str, info: dict[str, Any],
+    model: Forecaster, enc: EncodedInput, ensemble: Ensemble, info: dict[str, Any]
 ) -> dict[str, Any]:
-    """Provenance attributes (data.md §1) of an SST forecast; ``result`` is the sampler's."""
+    """Provenance attributes (data.md §1) of an SST forecast made by ``ensemble``."""
     from idff_ts.io import provenance_attrs
 
     synthetic = bool(info.get("synthetic"))
     title = "idff-ts IDFF ensemble SST forecast on DYffusion tiles"
     if synthetic:
         title = f"{title} - {DEMO_TITLE_NOTE} (not NOAA OISST)"
-    inits = enc.inits
+    inits, sampler, k_slots = enc.inits, ensemble.sampler, ensemble.horizon
     call = (
-        f"idff_ts.forecast(boxes={enc.boxes}, days={k_slots}, members={members}, seed={seed}, "
-        f"nfe={sampler.nfe}, gamma1={sampler.gamma1}, gamma2={sampler.gamma2}, "
-        f"inits={[fmt_day(t) for t in inits[:3]]}{'…' if inits.size > 3 else ''}, "
-        f"device={device!r})"
+        f"idff_ts.forecast(boxes={enc.boxes}, days={k_slots}, members={ensemble.members}, "
+        f"seed={ensemble.seed}, nfe={sampler.nfe}, gamma1={sampler.gamma1}, "
+        f"gamma2={sampler.gamma2}, inits={[fmt_day(t) for t in inits[:3]]}"
+        f"{'…' if inits.size > 3 else ''}, device={ensemble.device!r})"
     )
     attrs = provenance_attrs(
-        model, title=title, seed=int(seed), ensemble_size=members, sampler=sampler, command=call,
-        horizon=k_slots, context_length=int(model.cfg.context), time_step=1.0,
-        time_step_units="days", nfe_counted=int(result.nfe), network_calls=int(result.calls),
-        n_jvp=int(result.n_jvp), wall_time_s=float(result.wall_s), device=device,
-        forecast_variable="sst", boxes=np.asarray(enc.boxes, dtype=np.int64),
-        data=str(info.get("data", "")), standardisation=enc.clim.describe(),
+        model, title=title, seed=int(ensemble.seed), ensemble_size=ensemble.members,
+        sampler=sampler, command=call, horizon=k_slots, context_length=int(model.cfg.context),
+        time_step=1.0, time_step_units="days", nfe_counted=int(ensemble.nfe),
+        network_calls=int(ensemble.calls), n_jvp=int(ensemble.n_jvp),
+        wall_time_s=float(ensemble.wall_s), device=ensemble.device, forecast_variable="sst",
+        boxes=np.asarray(enc.boxes, dtype=np.int64), data=str(info.get("data", "")),
+        standardisation=enc.clim.describe(),
         normalisation_note=(
             "sst_anomaly = (sst - mu_H(day)) / sigma_H(day) with the harmonic day-of-year "
             "climatology stored in the checkpoint; the network's own normalisation "
@@ -144,4 +147,20 @@ def forecast_attrs(
     return attrs
 
 
-__all__ = ["DEMO_TITLE_NOTE", "forecast_attrs", "forecast_dataset", "to_celsius"]
+def decode_forecast(
+    enc: EncodedInput, ensemble: Ensemble, model: Forecaster, sel: list[int],
+    info: dict[str, Any],
+) -> xr.Dataset:
+    """The CF Dataset of an ensemble of tile anomalies, with its provenance attributes."""
+    out = forecast_dataset(ensemble.samples, enc, model, sel, bool(info.get("synthetic")))
+    log.info(
+        "SST forecast: %d init(s) x %d box(es), K=%d, M=%d, NFE=%d, %.2fs on %s",
+        enc.inits.size, len(enc.boxes), ensemble.horizon, ensemble.members, ensemble.nfe,
+        ensemble.wall_s, ensemble.device,
+    )
+    return out.assign_attrs(forecast_attrs(model, enc, ensemble, info))
+
+
+__all__ = [
+    "DEMO_TITLE_NOTE", "decode_forecast", "forecast_attrs", "forecast_dataset", "to_celsius",
+]

@@ -21,6 +21,8 @@ from idff_ts.domains.sst.tiles import as_tiles
 from idff_ts.errors import CheckpointError, ConfigError, DataError
 
 if TYPE_CHECKING:
+    from idff_ts.domains.base import ForecastRequest
+    from idff_ts.forecasting.ensemble import Encoded
     from idff_ts.model import Forecaster
 
 
@@ -172,8 +174,39 @@ def encode_inputs(
     return EncodedInput(context=context, inits=inits, boxes=boxes, clim=clim)
 
 
+def encode_request(data: Any, model: Forecaster, request: ForecastRequest) -> Encoded:
+    """The domain's ``encode``: check the model and options, then :func:`encode_inputs`.
+
+    ``Encoded.meta`` holds the :class:`EncodedInput` (``"tiles"``), the positions of the boxes
+    in the checkpoint's list (``"sel"``) and ``data_info["sst"]`` (``"info"``).
+    """
+    from idff_ts.domains.sst.train import climatology_of, sst_info
+    from idff_ts.forecasting.ensemble import Encoded
+    from idff_ts.forecasting.options import resolve_horizon
+
+    unknown = sorted(set(request.options) - {"boxes"})
+    if unknown:
+        raise ConfigError(f"unknown option(s) {unknown} for SST tile models; expected boxes=")
+    info = sst_info(model)
+    if info is None:
+        raise ConfigError("this model is not an SST tile model (trained by fit_sst)")
+    check_tile_model(model, info)
+    box_list = resolve_boxes(request.options.get("boxes"), info)
+    k_slots = resolve_horizon(request.horizon, request.days, "datetime", 1.0,
+                              int(model.cfg.horizon))
+    sel = [list(info["boxes"]).index(b) for b in box_list]
+    enc = encode_inputs(
+        data, box_climatology(climatology_of(model), sel), box_list,
+        var=request.var or str(info.get("var", "sst")), init=request.init,
+        n_ctx=int(model.cfg.context),
+    )
+    return Encoded(context=enc.context, horizon=k_slots,
+                   meta={"tiles": enc, "sel": sel, "info": info})
+
+
 __all__ = [
     "EncodedInput",
+    "encode_request",
     "box_climatology",
     "check_tile_model",
     "encode_inputs",

@@ -15,7 +15,8 @@
   so a model, its forecasts and their scores are in standardised units; MLP, 1 input day,
   leads 1..7.
 
-Importing this module registers the three tasks (:mod:`idff_ts.tasks` imports it).
+The tasks are :data:`SST_TASKS`; :class:`~idff_ts.domains.sst.domain.SSTDomain` registers them
+(:meth:`~idff_ts.domains.base.Domain.tasks`) when :mod:`idff_ts.domains` is imported.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import xarray as xr
 
 from idff_ts.domains.sst.protocol import DEMO, DYFFUSION, SSTProtocol
 from idff_ts.errors import DataError
-from idff_ts.tasks import TASKS, Splits, Task, register_task
+from idff_ts.tasks import Splits, Task
 
 WA4_FILE = "oisst/oisst_wa_4px_1982_2022.csv"
 #: Task-name aliases accepted by ``idff-ts train --task``.
@@ -92,7 +93,7 @@ def _tile_splits(name: str) -> Callable[[int], Splits]:
     def make(seed: int) -> Splits:
         from idff_ts.domains.sst.train import split_tiles
 
-        task = TASKS[name]
+        task = next(t for t in SST_TASKS if t.name == name)
         assert isinstance(task, SSTTileTask)
         tiles = task.tiles()
         p = task.protocol
@@ -152,43 +153,44 @@ def resolve_name(name: str) -> str:
     return ALIASES.get(str(name).lower(), str(name))
 
 
-def register_sst_tasks() -> None:
-    """Register ``sst-demo``, ``sst-etp`` and ``sst-wa4`` (idempotent)."""
-    if "sst-demo" not in TASKS:
-        register_task(SSTTileTask(
-            name="sst-demo",
-            description="bundled SYNTHETIC DEMO SST archive, boxes 88-89, train 2010-2018 / "
-            "val 2019 / test 2020, 1 input day, leads 1-7 days",
-            make_splits=_tile_splits("sst-demo"),
-            context=DEMO.context, horizon=DEMO.horizon, model=DEMO_MODEL, train=DEMO_TRAIN,
-            members=DEMO.test_members, test_stride=15, variable="sst",
-            protocol=DEMO, archive=_demo_archive,
-            data_label="synthetic demo data (idff_ts.domains.sst.synthetic, seed 0), not NOAA OISST",
-        ))
-    if "sst-etp" not in TASKS:
-        register_task(SSTTileTask(
-            name="sst-etp",
-            description="NOAA OISST v2.1, the 11 DYffusion ETP boxes, train 1982-2018 / val 2019"
-            " / test 2020, 1 input day, leads 1-7 days (your archive: --data)",
-            make_splits=_tile_splits("sst-etp"),
-            context=1, horizon=7, model=ETP_MODEL, train=ETP_TRAIN,
-            members=50, test_stride=1, variable="sst", protocol=DYFFUSION, archive=None,
-        ))
-    if "sst-wa4" not in TASKS:
-        register_task(Task(
-            name="sst-wa4",
-            description="real OISST, 4 pixels off Western Australia (vector state), per-pixel "
-            "day-of-year standardisation on 1982-2018, val 2019, test 2020, leads 1-7 days",
-            make_splits=wa4_splits,
-            context=1, horizon=7,
-            model={"backbone": "mlp", "hidden": 128, "depth": 3, "emb_dim": 32, "sigma": 0.5},
-            train={"max_epochs": 10, "batch_size": 256, "lr": 2e-3, "limit_train_batches": 40,
-                   "val_members": 20, "val_nfe": 5, "val_inits": 64, "patience": 3},
-            members=50, test_stride=1, variable="sst_anomaly",
-        ))
+SST_TASKS: tuple[Task, ...] = (
+    SSTTileTask(
+        name="sst-demo",
+        description="bundled SYNTHETIC DEMO SST archive, boxes 88-89, train 2010-2018 / "
+        "val 2019 / test 2020, 1 input day, leads 1-7 days",
+        make_splits=_tile_splits("sst-demo"),
+        context=DEMO.context, horizon=DEMO.horizon, model=DEMO_MODEL, train=DEMO_TRAIN,
+        members=DEMO.test_members, test_stride=15, variable="sst",
+        protocol=DEMO, archive=_demo_archive,
+        data_label="synthetic demo data (idff_ts.domains.sst.synthetic, seed 0), not NOAA OISST",
+    ),
+    SSTTileTask(
+        name="sst-etp",
+        description="NOAA OISST v2.1, the 11 DYffusion ETP boxes, train 1982-2018 / val 2019"
+        " / test 2020, 1 input day, leads 1-7 days (your archive: --data)",
+        make_splits=_tile_splits("sst-etp"),
+        context=1, horizon=7, model=ETP_MODEL, train=ETP_TRAIN,
+        members=50, test_stride=1, variable="sst", protocol=DYFFUSION, archive=None,
+    ),
+    Task(
+        name="sst-wa4",
+        description="real OISST, 4 pixels off Western Australia (vector state), per-pixel "
+        "day-of-year standardisation on 1982-2018, val 2019, test 2020, leads 1-7 days",
+        make_splits=wa4_splits,
+        context=1, horizon=7,
+        model={"backbone": "mlp", "hidden": 128, "depth": 3, "emb_dim": 32, "sigma": 0.5},
+        train={"max_epochs": 10, "batch_size": 256, "lr": 2e-3, "limit_train_batches": 40,
+               "val_members": 20, "val_nfe": 5, "val_inits": 64, "patience": 3},
+        members=50, test_stride=1, variable="sst_anomaly",
+    ),
+)
+"""``sst-demo``, ``sst-etp`` and ``sst-wa4`` (module docstring)."""
 
 
-register_sst_tasks()
+def sst_tasks() -> tuple[Task, ...]:
+    """The SST domain's built-in tasks (:data:`SST_TASKS`)."""
+    return SST_TASKS
+
 
 __all__ = [
     "ALIASES",
@@ -197,7 +199,8 @@ __all__ = [
     "ETP_MODEL",
     "ETP_TRAIN",
     "SSTTileTask",
-    "register_sst_tasks",
+    "SST_TASKS",
+    "sst_tasks",
     "resolve_name",
     "sst_wa4_climatology",
     "wa4_path",

@@ -92,82 +92,94 @@ def tile_assets(tiles: xr.DataArray, clim: HarmonicClimatology) -> dict[str, np.
     }
 
 
+def _open(data: Any, var: str) -> Any:
+    if isinstance(data, str | os.PathLike) or (
+        isinstance(data, list | tuple) and all(isinstance(p, str | os.PathLike) for p in data)
+    ):
+        return open_sst_source(data, var=var)
+    return data
+
+
+def _model_config(model: ModelConfig | Mapping[str, Any] | None) -> Any:
+    """``model`` over the UNet preset ``"demo"``; ConfigError for another backbone."""
+    from idff_ts.nets.unet import UNET_PRESETS
+
+    if isinstance(model, ModelConfig):
+        return model
+    model_arg = {**UNET_PRESETS["demo"], **dict(model or {})}
+    if model_arg.get("backbone") != "unet":
+        raise ConfigError(f"SST tiles need the UNet backbone, got {model_arg.get('backbone')!r}")
+    return model_arg
+
+
+def _sst_info(protocol: SSTProtocol, var: str, clim: HarmonicClimatology, synthetic: bool,
+              label: str) -> dict[str, Any]:
+    """``data_info["sst"]`` of a model trained here (how forecasts recognise and decode it)."""
+    return {
+        "kind": SST_KIND,
+        "var": var,
+        "units": "degC",
+        "boxes": [int(b) for b in protocol.boxes],
+        "tile_size": BOX_SIZE,
+        "climatology": clim.meta(),
+        "protocol": protocol.to_dict(),
+        "synthetic": bool(synthetic),
+        "data": label,
+        "loss_mask": "pixels that are ocean in every box (land of any box excluded)",
+        "land": "0 after standardising (inputs); NaN in forecasts",
+    }
+
+
+def _save(out_dir: Any, fc: Any, extra: Mapping[str, Any] | None, days: tuple[int, int],
+          label: str) -> None:
+    from idff_ts.training.checkpoint import read_config, save_checkpoint
+
+    path = Path(out_dir) / "model.pt"
+    kept = read_config(path).get("extra", {})
+    kept.update(dict(extra or {}))
+    kept["sst"] = {"train_days": days[0], "val_days": days[1], "data": label}
+    save_checkpoint(path, fc, extra=kept)
+
+
 def fit_sst(
-    data: Any,
-    *,
-    protocol: SSTProtocol = DYFFUSION,
+    data: Any, *, protocol: SSTProtocol = DYFFUSION,
     model: ModelConfig | Mapping[str, Any] | None = None,
-    train: TrainConfig | Mapping[str, Any] | None = None,
-    sampler: SamplerConfig | None = None,
-    n_harmonics: int = N_HARMONICS,
-    var: str = "sst",
+    train: TrainConfig | Mapping[str, Any] | None = None, sampler: SamplerConfig | None = None,
+    n_harmonics: int = N_HARMONICS, var: str = "sst",
     out_dir: str | os.PathLike[str] | None = None,
-    resume_from: str | os.PathLike[str] | None = None,
-    progress: bool = True,
-    task: str | None = None,
-    data_label: str | None = None,
-    accelerator: str = "auto",
-    devices: Any = "auto",
-    strategy: Any = "auto",
-    num_nodes: int = 1,
+    resume_from: str | os.PathLike[str] | None = None, progress: bool = True,
+    task: str | None = None, data_label: str | None = None, accelerator: str = "auto",
+    devices: Any = "auto", strategy: Any = "auto", num_nodes: int = 1,
     extra: Mapping[str, Any] | None = None,
 ) -> Any:
     """Train an SST tile forecaster (module docstring) and return the best by validation CRPS.
 
-    Args:
-        data: OISST files (path, folder, glob, list; PSL or NCEI layout), a prepared tile
-            store, or an xarray Dataset/DataArray of either layout (or of tiles).
-        protocol: boxes, periods, ``L``, ``K``, validation ensemble size.
-        model: :class:`ModelConfig` fields overriding the UNet preset ``"demo"``.
-        train: :class:`TrainConfig` (or dict); ``val_members`` defaults to the protocol's.
-        sampler: sampler defaults stored with the model.
-        n_harmonics: harmonics of the climatology.
-        var: the SST variable's name in the files.
-        out_dir: where ``model.pt`` (+ ``.sha256``), ``last.ckpt`` and logs go.
-        resume_from: a Lightning ``last.ckpt`` to continue from.
-        task: task name recorded in the checkpoint (``idff-ts forecast`` uses it).
-        data_label: description of the data for provenance (default: from the files).
-        accelerator, devices, strategy, num_nodes: passed to Lightning.
-        extra: more JSON-safe provenance saved in the checkpoint's ``extra``.
-
-    Returns:
-        :class:`~idff_ts.model.Forecaster` with ``assets`` and ``data_info["sst"]``.
+    ``data``: OISST files (path, folder, glob, list; either layout), a prepared tile store, or
+    an xarray object of either layout (or of tiles). ``model`` overrides the UNet preset
+    ``"demo"``; ``train``'s ``val_members`` defaults to the protocol's; ``task`` and
+    ``data_label`` are recorded in the checkpoint; ``extra`` is more JSON-safe provenance;
+    the Lightning arguments pass through. Returns a Forecaster with ``assets`` and
+    ``data_info["sst"]`` (and ``data_info["domain"] == "sst"``).
     """
-    from idff_ts.nets.unet import UNET_PRESETS
-    from idff_ts.training.checkpoint import read_config, save_checkpoint
     from idff_ts.training.fit import fit
 
-    if isinstance(data, str | os.PathLike) or (
-        isinstance(data, list | tuple) and all(isinstance(p, str | os.PathLike) for p in data)
-    ):
-        source = open_sst_source(data, var=var)
-    else:
-        source = data
-    tiles = as_tiles(source, protocol.boxes, var=var)
+    tiles = as_tiles(_open(data, var), protocol.boxes, var=var)
     for msg in ocean_fraction_warning(tiles):
         log.warning(msg)
     synthetic = is_synthetic(tiles)
     train_tiles = split_tiles(tiles, protocol.train, "training")
     val_tiles = split_tiles(tiles, protocol.val, "validation")
     clim = HarmonicClimatology.fit(train_tiles, period=protocol.train, n_harmonics=n_harmonics)
-    z_train = standardise_tiles(train_tiles, clim)
-    z_val = standardise_tiles(val_tiles, clim)
+    z_train, z_val = standardise_tiles(train_tiles, clim), standardise_tiles(val_tiles, clim)
     common = clim.ocean.all(axis=0)  # (y, x): ocean in every box
     if not common.any():
         raise DataError("no pixel is ocean in every box; train boxes one at a time")
-
     train_cfg = train if isinstance(train, TrainConfig) else from_dict(
         TrainConfig, {"val_members": protocol.val_members, **dict(train or {})}
     )
-    if isinstance(model, ModelConfig):
-        model_arg: Any = model
-    else:
-        model_arg = {**UNET_PRESETS["demo"], **dict(model or {})}
-        if model_arg.get("backbone") != "unet":
-            raise ConfigError(f"SST tiles need the UNet backbone, got {model_arg.get('backbone')!r}")
     fc = fit(
-        z_train, val=z_val, context=protocol.context, horizon=protocol.horizon, model=model_arg,
-        train=train_cfg, sampler=sampler, series_dim="box",
+        z_train, val=z_val, context=protocol.context, horizon=protocol.horizon,
+        model=_model_config(model), train=train_cfg, sampler=sampler, series_dim="box",
         mask=common[None].astype(np.float32), accelerator=accelerator, devices=devices,
         strategy=strategy, num_nodes=num_nodes, out_dir=out_dir, resume_from=resume_from,
         progress=progress,
@@ -177,30 +189,11 @@ def fit_sst(
         else "NOAA OISST v2.1 daily SST"
     )
     fc.assets = tile_assets(tiles, clim)
-    fc.data_info = {
-        **fc.data_info,
-        "task": task,
-        "sst": {
-            "kind": SST_KIND,
-            "var": var,
-            "units": "degC",
-            "boxes": [int(b) for b in protocol.boxes],
-            "tile_size": BOX_SIZE,
-            "climatology": clim.meta(),
-            "protocol": protocol.to_dict(),
-            "synthetic": bool(synthetic),
-            "data": label,
-            "loss_mask": "pixels that are ocean in every box (land of any box excluded)",
-            "land": "0 after standardising (inputs); NaN in forecasts",
-        },
-    }
+    fc.data_info = {**fc.data_info, "domain": "sst", "task": task,
+                    "sst": _sst_info(protocol, var, clim, synthetic, label)}
     if out_dir is not None:
-        path = Path(out_dir) / "model.pt"
-        kept = read_config(path).get("extra", {})
-        kept.update(dict(extra or {}))
-        kept["sst"] = {"train_days": int(z_train.sizes["time"]),
-                       "val_days": int(z_val.sizes["time"]), "data": label}
-        save_checkpoint(path, fc, extra=kept)
+        days = (int(z_train.sizes["time"]), int(z_val.sizes["time"]))
+        _save(out_dir, fc, extra, days, label)
     return fc
 
 

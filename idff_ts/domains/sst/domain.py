@@ -1,0 +1,148 @@
+"""The SST domain plug-in: :class:`SSTDomain` (a :class:`~idff_ts.domains.base.Domain`).
+
+It recognises OISST-like inputs (either NOAA file layout, normalised tiles, a prepared tile
+store) and the SST tile models trained by :func:`~idff_ts.domains.sst.train.fit_sst`
+(``data_info["sst"]["kind"] == "oisst_tiles"``, also in checkpoints written before domains had
+names, such as the bundled demo), and delegates to the modules of this folder: ``encode`` /
+``decode`` around the generic ensemble step, ``train`` for fitting, ``quicklook`` for the
+figure, ``cli`` for the ``idff-ts train / forecast / data`` hooks and ``tasks`` for the
+``sst-demo``, ``sst-etp`` and ``sst-wa4`` tasks. Nothing heavy is imported until it is used.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from idff_ts.domains.base import Domain, ForecastInput, ForecastRequest, TrainOutcome, TrainRequest
+
+if TYPE_CHECKING:
+    import xarray as xr
+
+    from idff_ts.forecasting.ensemble import Encoded, Ensemble
+    from idff_ts.model import Forecaster
+    from idff_ts.tasks import Task
+
+log = logging.getLogger(__name__)
+
+
+class SSTDomain(Domain):
+    """Sea-surface temperature on DYffusion OISST tiles (data.md §2)."""
+
+    name = "sst"
+    priority = 10
+
+    # ------------------------------------------------------------------ recognising inputs
+    def accepts_data(self, data: Any, var: str | None = None) -> bool:
+        from idff_ts.domains.sst.tiles import looks_like_oisst
+
+        return looks_like_oisst(data, var)
+
+    def owns_model(self, data_info: Mapping[str, Any]) -> bool:
+        from idff_ts.domains.sst.train import SST_KIND
+
+        sst = data_info.get("sst")
+        return data_info.get("domain") == self.name or (
+            isinstance(sst, Mapping) and sst.get("kind") == SST_KIND
+        )
+
+    def owns_task(self, task: Task) -> bool:
+        from idff_ts.domains.sst.tasks import SSTTileTask
+
+        return isinstance(task, SSTTileTask)
+
+    def default_model(self, data: Any, var: str | None = None) -> Path | None:
+        """The bundled demo checkpoint (synthetic demo data) for no input or OISST input."""
+        from idff_ts.domains.sst.demo import DEMO_WARNING, demo_checkpoint
+        from idff_ts.domains.sst.tiles import is_oisst_source, looks_like_oisst
+
+        if isinstance(data, str | os.PathLike):
+            ours = is_oisst_source(data)
+        else:
+            ours = data is None or looks_like_oisst(data, var)
+        if not ours:
+            return None
+        log.warning(DEMO_WARNING)
+        return demo_checkpoint()
+
+    # ------------------------------------------------------------------ physical <-> model
+    def encode(self, data: Any, model: Forecaster, request: ForecastRequest) -> Encoded:
+        from idff_ts.domains.sst.encode import encode_request
+
+        return encode_request(data, model, request)
+
+    def decode(self, encoded: Encoded, ensemble: Ensemble, model: Forecaster) -> xr.Dataset:
+        from idff_ts.domains.sst.decode import decode_forecast
+
+        meta = encoded.meta
+        return decode_forecast(meta["tiles"], ensemble, model, meta["sel"], meta["info"])
+
+    # ------------------------------------------------------------------ training
+    def fit(self, data: Any, **options: Any) -> Forecaster:
+        """:func:`~idff_ts.domains.sst.train.fit_sst` (its keyword options)."""
+        from idff_ts.domains.sst.train import fit_sst
+
+        return fit_sst(data, **options)
+
+    def train_from_cli(self, request: TrainRequest) -> TrainOutcome:
+        from idff_ts.domains.sst.cli.train import train_sst_task
+
+        return train_sst_task(request)
+
+    # ------------------------------------------------------------------ CLI forecast
+    def forecast_input(
+        self, model: Forecaster, data: str | None, var: str | None, task: Task | None
+    ) -> ForecastInput:
+        from idff_ts.domains.sst.cli.forecast import sst_forecast_input
+
+        return sst_forecast_input(model, data, var, task)
+
+    def forecast_inits(
+        self, source: ForecastInput, model: Forecaster, inits: list[str],
+        stride: int | None, horizon: int | None, days: float | None,
+    ) -> Any:
+        from idff_ts.domains.sst.cli.forecast import sst_forecast_inits
+
+        return sst_forecast_inits(source, model, inits, stride)
+
+    def forecast_options(self, options: Mapping[str, Any]) -> dict[str, Any]:
+        """``--box 84,85`` → ``boxes=(84, 85)``; other domain flags are refused."""
+        from idff_ts.domains.sst.cli.train import parse_box_option
+
+        rest = {k: v for k, v in options.items() if k != "box"}
+        super().forecast_options(rest)
+        boxes = parse_box_option(options.get("box"))
+        return {} if boxes is None else {"boxes": boxes}
+
+    # ------------------------------------------------------------------ presentation
+    def summary(self, forecast: xr.Dataset, written: list[Path]) -> list[Any]:
+        from idff_ts.domains.sst.cli.forecast import sst_summary
+
+        return sst_summary(forecast, written)
+
+    def quicklook(self, forecast: xr.Dataset, path: Path) -> Path | None:
+        from idff_ts.domains.sst.quicklook import quicklook_png
+
+        return quicklook_png(forecast, path)
+
+    # ------------------------------------------------------------------ registration
+    def tasks(self) -> Iterable[Task]:
+        from idff_ts.domains.sst.tasks import sst_tasks
+
+        return sst_tasks()
+
+    def task_aliases(self) -> Mapping[str, str]:
+        from idff_ts.domains.sst.tasks import ALIASES
+
+        return dict(ALIASES)
+
+    def cli_commands(self) -> Iterable[Any]:
+        from idff_ts.domains.sst.cli.data import sst_data_app
+
+        return (sst_data_app,)
+
+
+__all__ = ["SSTDomain"]
