@@ -58,6 +58,7 @@ from idff_ts.domains.sst.dyffusion import (
     ETP_BOXES,
     N_SLOTS,
     OCEAN_THRESHOLD,
+    DoyClimatology,
     DoyMoments,
     box_bounds,
     box_coords,
@@ -400,7 +401,7 @@ def prepare_archive(
                     "lon": coords["lon"],
                     "mask": (("box", "y", "x"), np.isfinite(writer.first_day))},
         )
-        clim = moments.to_climatology(template, window_days=window_days)
+        clim = DoyClimatology.from_moments(moments, template, window_days=window_days)
         stats = clim.to_dataset().reset_coords("mask")
         stats["mask"].attrs = {
             "long_name": "ocean mask (True over ocean, False over land)",
