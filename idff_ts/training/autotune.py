@@ -1,0 +1,181 @@
+"""No hand-tuning: choose context, seasonal and trend handling and σ on the validation split.
+
+:func:`autotune` fits one candidate at a time on the training split and scores it on the
+validation split by the CRPS of rolling-origin forecasts in physical units (fair estimator, 20
+members, mean over leads and variables, each variable in units of its training spread). The
+search is coordinate-wise over small grids (one knob at a time, keeping the best so far), in
+this order: trend ∈ {none, diff, linear}, seasonal ∈ {on, off} (calendar data with a season
+only), context ∈ three cadence-based lengths, σ ∈ {0.5, 1, 2}. It stops when the user's time
+budget is spent (the first candidate always runs). The best candidate's model is returned
+(no refit), with every trial, its score and time, and a sentence saying why it was chosen —
+stored in :class:`TunedSeries` and printed. Model selection uses the validation split only.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from idff_ts.data.calendar import Cadence, valid_times
+from idff_ts.data.encoding import SeriesEncoding
+from idff_ts.metrics.crps import crps_ensemble
+from idff_ts.training.series_fit import AnomalyFit, fit_anomalies, sample_anomalies
+
+#: Context lengths tried per cadence (short, medium, about one seasonal cycle / long memory).
+CONTEXTS = {"daily": (1, 3, 7), "weekly": (1, 4, 13), "monthly": (1, 3, 12),
+            "yearly": (1, 4, 12)}
+SIGMAS = (0.5, 1.0, 2.0)
+TRENDS = ("none", "diff", "linear")
+VAL_MEMBERS = 20
+MAX_VAL_ORIGINS = 150
+DEFAULT_BUDGET_S = 600.0
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One configuration of the knobs autotune chooses."""
+
+    context: int
+    trend: str
+    seasonal: bool
+    sigma: float
+
+
+@dataclass
+class TunedSeries:
+    """The chosen model of a series, with the search record."""
+
+    encoding: SeriesEncoding
+    fit: AnomalyFit
+    candidate: Candidate
+    horizon: int
+    trials: list[dict[str, Any]] = field(default_factory=list)
+    reason: str = ""
+
+    def forecast(
+        self, values: np.ndarray, times: np.ndarray, init_idx: np.ndarray, members: int = 20,
+        seed: int = 0,
+    ) -> np.ndarray:
+        """Physical ``(I, K, M, P)`` ensembles from inits (indices into ``values``, whose index
+        0 is the first training step)."""
+        x = np.asarray(values, dtype=np.float64).reshape(len(values), -1)
+        z = self.encoding.encode(x, times, np.arange(x.shape[0]))
+        zf = sample_anomalies(self.fit.forecaster, z, init_idx, self.horizon, members, seed,
+                              times=times)
+        vt = valid_times(times, np.asarray(init_idx), self.horizon, self.encoding.cadence)
+        vidx = np.asarray(init_idx)[:, None] + np.arange(1, self.horizon + 1)[None, :]
+        return self.encoding.decode(zf, vt, vidx, x[np.asarray(init_idx)])
+
+    def summary(self) -> str:
+        lines = [f"autotune chose {asdict(self.candidate)}: {self.reason}"]
+        for t in self.trials:
+            lines.append(f"  {t['candidate']}  val CRPS {t['val_crps']:.4f}  ({t['seconds']:.0f} s)")
+        return "\n".join(lines)
+
+
+def search_knobs(cadence: Cadence) -> list[tuple[str, tuple[Any, ...]]]:
+    """The knobs searched for ``cadence`` and their grids, in search order (module docstring)."""
+    knobs: list[tuple[str, tuple[Any, ...]]] = [("trend", TRENDS)]
+    if cadence.kind in ("daily", "weekly", "monthly"):
+        knobs.append(("seasonal", (True, False)))
+    knobs.append(("context", CONTEXTS.get(cadence.kind, CONTEXTS["yearly"])))
+    knobs.append(("sigma", SIGMAS))
+    return knobs
+
+
+def default_candidate(cadence: Cadence) -> Candidate:
+    contexts = CONTEXTS.get(cadence.kind, CONTEXTS["yearly"])
+    return Candidate(context=contexts[1], trend="none",
+                     seasonal=cadence.kind in ("daily", "weekly", "monthly"), sigma=1.0)
+
+
+def validation_origins(n_train: int, n_val: int, horizon: int, context: int) -> np.ndarray:
+    """Init indices whose targets lie in the validation split (at most MAX_VAL_ORIGINS)."""
+    first, last = n_train - 1, n_train + n_val - 1 - horizon
+    idx = np.arange(max(first, context - 1), last + 1)
+    if idx.size > MAX_VAL_ORIGINS:
+        idx = idx[np.linspace(0, idx.size - 1, MAX_VAL_ORIGINS).round().astype(int)]
+    return idx
+
+
+def _score(
+    tuned: TunedSeries, x: np.ndarray, times: np.ndarray, n_train: int, n_val: int,
+    scale: np.ndarray, seed: int,
+) -> float:
+    k, ctx = tuned.horizon, tuned.candidate.context
+    z = tuned.encoding.encode(x[: n_train + n_val], times[: n_train + n_val],
+                              np.arange(n_train + n_val))
+    idx = validation_origins(n_train, n_val, k, ctx + 1)
+    ok = np.isfinite(z).all(axis=1)
+    idx = np.array([i for i in idx if ok[i - ctx + 1 : i + 1].all()], dtype=np.int64)
+    if idx.size == 0:
+        return float("inf")
+    fc = tuned.forecast(x[: n_train + n_val], times[: n_train + n_val], idx, VAL_MEMBERS,
+                        seed + 1000)
+    truth = x[idx[:, None] + np.arange(1, k + 1)[None, :]]  # (I, K, P)
+    crps = crps_ensemble(fc, truth, member_axis=2, estimator="fair", nan_policy="omit")
+    return float(np.nanmean(crps / scale))
+
+
+def _fit_candidate(
+    cand: Candidate, x: np.ndarray, times: np.ndarray, cadence: Cadence, n_train: int,
+    n_val: int, horizon: int, seed: int,
+) -> TunedSeries:
+    enc = SeriesEncoding.fit(x[:n_train], times[:n_train], cadence, trend=cand.trend,
+                             seasonal=cand.seasonal)
+    z = enc.encode(x[: n_train + n_val], times[: n_train + n_val], np.arange(n_train + n_val))
+    fit = fit_anomalies(z[:n_train], z[max(0, n_train - cand.context) :], context=cand.context,
+                        horizon=horizon, sigma=cand.sigma, seed=seed)
+    return TunedSeries(enc, fit, cand, horizon)
+
+
+def autotune(
+    values: np.ndarray, times: np.ndarray, cadence: Cadence, n_train: int, n_val: int,
+    horizon: int, *, seed: int = 0, budget_s: float = DEFAULT_BUDGET_S,
+    fixed: dict[str, Any] | None = None, echo: Callable[[str], None] | None = print,
+) -> TunedSeries:
+    """Choose and train the best candidate on validation (module docstring).
+
+    ``fixed`` pins knobs the user gave (e.g. ``{"context": 12}``); they are not searched.
+    """
+    x = np.asarray(values, dtype=np.float64).reshape(len(values), -1)
+    scale = np.nanstd(x[:n_train], axis=0)
+    scale = np.where(scale > 0, scale, 1.0)
+    fixed = dict(fixed or {})
+    first = replace(default_candidate(cadence), **fixed)
+    seen: dict[Candidate, float] = {}
+    best: TunedSeries | None = None
+    trials: list[dict[str, Any]] = []
+    start = time.perf_counter()
+    queue = [(None, (None,))] + [k for k in search_knobs(cadence) if k[0] not in fixed]
+    for name, options in queue:
+        for value in options:
+            cand = first if best is None else replace(best.candidate, **{str(name): value})
+            if cand in seen or (best is not None and time.perf_counter() - start > budget_s):
+                continue
+            t0 = time.perf_counter()
+            tuned = _fit_candidate(cand, x, times, cadence, n_train, n_val, horizon, seed)
+            seen[cand] = _score(tuned, x, times, n_train, n_val, scale, seed)
+            trials.append({"candidate": asdict(cand), "val_crps": seen[cand],
+                           "seconds": time.perf_counter() - t0})
+            if best is None or seen[cand] < seen[best.candidate]:
+                best = tuned
+    assert best is not None
+    best.trials = trials
+    spent = time.perf_counter() - start
+    best.reason = (
+        f"lowest validation CRPS {seen[best.candidate]:.4f} of {len(trials)} candidates "
+        f"(coordinate search over trend, seasonal, context, sigma; {spent:.0f} s of a "
+        f"{budget_s:.0f} s budget{'; budget exhausted' if spent > budget_s else ''})"
+    )
+    if echo is not None:
+        echo(best.summary())
+    return best
+
+
+__all__ = ["Candidate", "TunedSeries", "autotune", "search_knobs", "default_candidate",
+           "validation_origins"]
