@@ -98,6 +98,34 @@ def run_training(request: TrainRequest, quiet: bool) -> None:
     _finish(outcome, time.perf_counter() - start, quiet)
 
 
+def build_request(f: dict[str, Any]) -> TrainRequest:
+    """The :class:`TrainRequest` of the ``train`` command's flags ``f`` (its locals)."""
+    task = get_task(f["task"]) if f["task"] is not None else None
+    data = f["data"]
+    if task is None and data is None:
+        raise UsageError(f"nothing to train on: pass --task {'|'.join(TASKS)} or --data FILE --var NAME")
+    file_cfg = read_config_file(f["config"])
+    name = task.name if task else (Path(str(data).split("*")[0]).stem or "model")
+    out_dir = f["output"] or Path("runs") / name
+    accelerator = accelerator_of(f["device"])
+    train_flags = {"max_epochs": f["epochs"], "limit_train_batches": f["max_batches"],
+                   "batch_size": f["batch_size"], "val_inits": f["val_inits"],
+                   "val_members": f["val_members"]}
+    return TrainRequest(
+        task=task, data=data, var=f["var"], val_data=f["val_data"], context=f["context"],
+        horizon=f["horizon"], file_context=file_cfg.get("context"),
+        file_horizon=file_cfg.get("horizon"),
+        model={**file_cfg.get("model", {}),
+               **_overrides({"hidden": f["hidden"], "depth": f["depth"]})},
+        train={**file_cfg.get("train", {}), **_overrides(train_flags), "seed": f["seed"]},
+        options={"box": f["box"], "train_period": f["train_period"],
+                 "val_period": f["val_period"]},
+        out_dir=out_dir, resume_from=resume_path(out_dir, f["resume"]),
+        accelerator=accelerator, devices=1 if accelerator != "auto" else "auto",
+        progress=show_progress(f["quiet"]),
+    )
+
+
 @app.command()
 def train(
     task: str | None = typer.Option(
@@ -147,25 +175,7 @@ def train(
     The task's kind of data decides how it is trained (e.g. tile tasks take the archive as
     --data and --box / --train-period / --val-period); validation CRPS picks the checkpoint.
     """
-    task_obj = get_task(task) if task is not None else None
-    if task_obj is None and data is None:
-        raise UsageError(f"nothing to train on: pass --task {'|'.join(TASKS)} or --data FILE --var NAME")
-    file_cfg = read_config_file(config)
-    name = task_obj.name if task_obj else (Path(str(data).split("*")[0]).stem or "model")
-    out_dir = output or Path("runs") / name
-    accelerator = accelerator_of(device)
-    request = TrainRequest(
-        task=task_obj, data=data, var=var, val_data=val_data, context=context, horizon=horizon,
-        file_context=file_cfg.get("context"), file_horizon=file_cfg.get("horizon"),
-        model={**file_cfg.get("model", {}), **_overrides({"hidden": hidden, "depth": depth})},
-        train={**file_cfg.get("train", {}), **_overrides({
-            "max_epochs": epochs, "limit_train_batches": max_batches, "batch_size": batch_size,
-            "val_inits": val_inits, "val_members": val_members}), "seed": seed},
-        options={"box": box, "train_period": train_period, "val_period": val_period},
-        out_dir=out_dir, resume_from=resume_path(out_dir, resume), accelerator=accelerator,
-        devices=1 if accelerator != "auto" else "auto", progress=show_progress(quiet),
-    )
-    run_training(request, quiet)
+    run_training(build_request(dict(locals())), quiet)
 
 
-__all__ = ["accelerator_of", "read_config_file", "resume_path", "train"]
+__all__ = ["accelerator_of", "build_request", "read_config_file", "resume_path", "train"]

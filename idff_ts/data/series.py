@@ -27,12 +27,18 @@ from typing import Any, Literal
 import numpy as np
 import xarray as xr
 
-from idff_ts.errors import ConfigError, DataError
+from idff_ts.data.series_checks import (
+    TIME_LIKE_NAMES,
+    check_finite,
+    check_time,
+    coord_values,
+    missing_time_message,
+)
+from idff_ts.data.trajectories import SPLITS, split_by_trajectory
+from idff_ts.errors import DataError
 
-SPLITS = ("train", "val", "test")
 SERIES_DIM_CANDIDATES = ("trajectory",)
 SPATIAL_DIM_PAIRS = (("lat", "lon"), ("latitude", "longitude"), ("y", "x"))
-TIME_LIKE_NAMES = ("t", "times", "date", "dates", "Time", "TIME", "valid_time", "datetime", "step")
 
 
 @dataclass(frozen=True)
@@ -119,33 +125,8 @@ def as_series_array(
     Returns:
         ``(array, info)``: the float32 array and the :class:`SeriesInfo` to rebuild labels.
     """
-    if isinstance(da, xr.Dataset):
-        raise DataError(
-            f"expected a DataArray, found a Dataset with variables {list(da.data_vars)}; "
-            "select one, e.g. ds['sst']"
-        )
+    series_dim = _check_input(da, time_dim, series_dim, min_length)
     dims = tuple(str(d) for d in da.dims)
-    if time_dim not in dims:
-        raise DataError(_missing_time_message(da, time_dim))
-    if series_dim is None:
-        series_dim = next((d for d in SERIES_DIM_CANDIDATES if d in dims and d != time_dim), None)
-    elif series_dim not in dims or series_dim == time_dim:
-        raise DataError(
-            f"series_dim {series_dim!r} is not a dim of the data (other than {time_dim!r}); "
-            f"found dims {list(dims)}"
-        )
-    if not (np.issubdtype(da.dtype, np.integer) or np.issubdtype(da.dtype, np.floating)):
-        raise DataError(
-            f"expected a real numeric dtype (int or float), found {da.dtype} in {da.name!r}; "
-            "convert it, e.g. da.astype('float32')"
-        )
-    n_time = da.sizes[time_dim]
-    if n_time < min_length:
-        raise DataError(
-            f"series too short: expected at least {min_length} steps along {time_dim!r}, "
-            f"found {n_time}; use a longer series or a shorter context/horizon"
-        )
-
     state_dims = _state_dims(dims, time_dim, series_dim)
     if len(state_dims) > 3:
         raise DataError(
@@ -167,15 +148,15 @@ def as_series_array(
     else:
         kind, state_shape = "field", (1, *dims_shape) if len(state_dims) == 2 else dims_shape
     values = values.reshape(values.shape[:2] + tuple(state_shape))
-    _check_finite(values, da, ordered, series_dim, time_dim)
-    _check_time(da, time_dim)
+    check_finite(values, da, ordered, series_dim, time_dim)
+    check_time(da, time_dim)
 
     info = SeriesInfo(
         name=da.name,
         time_dim=time_dim,
-        time=_coord_values(da, time_dim),
+        time=coord_values(da, time_dim),
         series_dim=series_dim,
-        series=_coord_values(da, series_dim) if series_dim else np.arange(1),
+        series=coord_values(da, series_dim) if series_dim else np.arange(1),
         state_dims=state_dims,
         state_shape=tuple(int(s) for s in state_shape),
         kind=kind,
@@ -189,60 +170,39 @@ def as_series_array(
     return values, info
 
 
-def split_by_trajectory(
-    da: xr.DataArray,
-    fractions: Sequence[float] = (0.7, 0.15, 0.15),
-    *,
-    counts: Sequence[int] | None = None,
-    seed: int = 0,
-    dim: str = "trajectory",
-) -> dict[str, xr.DataArray]:
-    """Split whole trajectories into ``{"train", "val", "test"}``, disjoint and seeded.
-
-    The trajectories are permuted with ``numpy.random.default_rng(seed)``; the first
-    ``n_train`` go to train, the next ``n_val`` to val, the rest to test (each split keeps its
-    trajectories in their original order and coordinates). With ``fractions`` the val / test
-    sizes are ``round(n · f)``, at least 1 where ``f > 0``, and train takes the remainder;
-    ``counts`` gives the three sizes exactly (they must sum to the number of trajectories).
-    """
-    if dim not in da.dims:
+def _check_input(
+    da: xr.DataArray, time_dim: str, series_dim: str | None, min_length: int
+) -> str | None:
+    """The series dim to use; :class:`DataError` for a Dataset, a missing time dim, a bad
+    series dim, a non-numeric dtype or too few steps."""
+    if isinstance(da, xr.Dataset):
         raise DataError(
-            f"expected a {dim!r} dim to split by, found dims {[str(d) for d in da.dims]}; "
-            "rename yours (da.rename({'run': 'trajectory'})) or pass dim=..."
+            f"expected a DataArray, found a Dataset with variables {list(da.data_vars)}; "
+            "select one, e.g. ds['sst']"
         )
-    n = da.sizes[dim]
-    sizes = _split_sizes(n, fractions, counts, dim)
-    perm = np.random.default_rng(seed).permutation(n)
-    bounds = np.cumsum((0, *sizes))
-    return {
-        key: da.isel({dim: np.sort(perm[bounds[i] : bounds[i + 1]])})
-        for i, key in enumerate(SPLITS)
-    }
-
-
-def _split_sizes(
-    n: int, fractions: Sequence[float], counts: Sequence[int] | None, dim: str
-) -> tuple[int, int, int]:
-    """Numbers of trajectories in train, val, test."""
-    if counts is not None:
-        c = tuple(int(x) for x in counts)
-        if len(c) != 3 or min(c) < 0 or sum(c) != n:
-            raise ConfigError(
-                f"counts must be 3 non-negative ints summing to the {n} trajectories along "
-                f"{dim!r}, got {tuple(counts)}"
-            )
-        return c  # type: ignore[return-value]
-    f = tuple(float(x) for x in fractions)
-    if len(f) != 3 or min(f) < 0 or not np.isclose(sum(f), 1.0):
-        raise ConfigError(f"fractions must be 3 non-negative numbers summing to 1, got {f}")
-    n_val, n_test = (max(1, round(n * x)) if x > 0 else 0 for x in f[1:])
-    n_train = n - n_val - n_test
-    if n_train < (1 if f[0] > 0 else 0):
+    dims = tuple(str(d) for d in da.dims)
+    if time_dim not in dims:
+        raise DataError(missing_time_message(da, time_dim))
+    if series_dim is None:
+        series_dim = next((d for d in SERIES_DIM_CANDIDATES if d in dims and d != time_dim), None)
+    elif series_dim not in dims or series_dim == time_dim:
         raise DataError(
-            f"too few trajectories along {dim!r} to split by {f}: found {n}, need at least "
-            f"{1 + (f[1] > 0) + (f[2] > 0)}; simulate more or pass counts=..."
+            f"series_dim {series_dim!r} is not a dim of the data (other than {time_dim!r}); "
+            f"found dims {list(dims)}"
         )
-    return n_train, n_val, n_test
+    if not (np.issubdtype(da.dtype, np.integer) or np.issubdtype(da.dtype, np.floating)):
+        raise DataError(
+            f"expected a real numeric dtype (int or float), found {da.dtype} in {da.name!r}; "
+            "convert it, e.g. da.astype('float32')"
+        )
+    n_time = da.sizes[time_dim]
+    if n_time < min_length:
+        raise DataError(
+            f"series too short: expected at least {min_length} steps along {time_dim!r}, "
+            f"found {n_time}; use a longer series or a shorter context/horizon"
+        )
+
+    return series_dim
 
 
 def _state_dims(dims: tuple[str, ...], time_dim: str, series_dim: str | None) -> tuple[str, ...]:
@@ -256,62 +216,10 @@ def _state_dims(dims: tuple[str, ...], time_dim: str, series_dim: str | None) ->
     return tuple(rest)
 
 
-def _coord_values(da: xr.DataArray, dim: str) -> np.ndarray:
-    """Values of ``dim``'s coordinate, or ``arange`` where it has none."""
-    return np.asarray(da[dim].values) if dim in da.coords else np.arange(da.sizes[dim])
-
-
-def _missing_time_message(da: xr.DataArray, time_dim: str) -> str:
-    """Error text for a DataArray without ``time_dim``, with a rename suggestion."""
-    dims = [str(d) for d in da.dims]
-    guess = next((d for d in dims if d in TIME_LIKE_NAMES or "time" in d.lower()), None)
-    if guess is None:
-        guess = next((str(d) for d in da.dims if np.issubdtype(da[d].dtype, np.datetime64)), None)
-    fix = (
-        f"rename it: da.rename({{{guess!r}: {time_dim!r}}})"
-        if guess
-        else f"rename the time dim to {time_dim!r} (da.rename({{'t': {time_dim!r}}})) or pass "
-        "time_dim=..."
-    )
-    return f"expected a {time_dim!r} dim, found dims {dims}; {fix}"
-
-
-def _check_finite(
-    values: np.ndarray,
-    da: xr.DataArray,
-    ordered: tuple[str, ...],
-    series_dim: str | None,
-    time_dim: str,
-) -> None:
-    """Raise :class:`DataError` naming how many NaN / inf there are and where the first one is."""
-    bad = ~np.isfinite(values)
-    if not bad.any():
-        return
-    n_nan = int(np.isnan(values).sum())
-    n_inf = int(bad.sum()) - n_nan
-    bad_steps = bad.reshape(bad.shape[0], bad.shape[1], -1).any(axis=-1)
-    s, t = (int(i) for i in np.argwhere(bad_steps)[0])
-    where = f"{time_dim}[{t}] = {_coord_values(da, time_dim)[t]}"
-    if series_dim:
-        where = f"{series_dim}[{s}], {where}"
-    raise DataError(
-        f"expected finite values, found {n_nan} NaN and {n_inf} inf in {da.name!r} "
-        f"(dims {list(ordered)}) at {int(bad_steps.sum())} time steps, first at {where}; "
-        f"fill or drop them (da.interpolate_na({time_dim!r}), da.dropna({time_dim!r}), or for "
-        "land points da.fillna(0) with a mask)"
-    )
-
-
-def _check_time(da: xr.DataArray, time_dim: str) -> None:
-    """Raise :class:`DataError` unless the time coordinate is strictly increasing."""
-    if time_dim not in da.coords:
-        return
-    t = np.asarray(da[time_dim].values)
-    if t.size > 1 and not np.all(t[1:] > t[:-1]):
-        raise DataError(
-            f"expected a strictly increasing {time_dim!r} coordinate, found it unsorted or with "
-            f"duplicates; fix with da.sortby({time_dim!r}) and drop duplicated steps"
-        )
-
-
-__all__ = ["SeriesInfo", "as_series_array", "split_by_trajectory"]
+__all__ = [
+    "SPLITS",
+    "TIME_LIKE_NAMES",
+    "SeriesInfo",
+    "as_series_array",
+    "split_by_trajectory",
+]

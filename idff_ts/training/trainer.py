@@ -99,6 +99,21 @@ def _best_ema_callback(checkpoint: Any) -> Any:
     return BestEMA()
 
 
+def _checkpoint_callbacks(ckpt_dir: Path) -> tuple[Any, Any]:
+    """``best-epoch=NNN.ckpt`` (lowest ``val_crps``) and ``last.ckpt`` (every epoch)."""
+    from lightning.pytorch.callbacks import ModelCheckpoint
+
+    best = ModelCheckpoint(
+        dirpath=str(ckpt_dir), filename="best-{epoch:03d}", monitor="val_crps", mode="min",
+        save_top_k=1, enable_version_counter=False,
+    )
+    last = ModelCheckpoint(
+        dirpath=str(ckpt_dir), filename="last", monitor=None, save_top_k=1,
+        save_on_train_epoch_end=True, enable_version_counter=False,
+    )
+    return best, last
+
+
 def build_trainer(
     train: TrainConfig,
     ckpt_dir: Path,
@@ -120,24 +135,9 @@ def build_trainer(
     expensive part and runs after every epoch anyway).
     """
     import lightning as L
-    from lightning.pytorch.callbacks import EarlyStopping, ModelCheckpoint
+    from lightning.pytorch.callbacks import EarlyStopping
 
-    best_ckpt = ModelCheckpoint(
-        dirpath=str(ckpt_dir),
-        filename="best-{epoch:03d}",
-        monitor="val_crps",
-        mode="min",
-        save_top_k=1,
-        enable_version_counter=False,
-    )
-    last_ckpt = ModelCheckpoint(
-        dirpath=str(ckpt_dir),
-        filename="last",
-        monitor=None,
-        save_top_k=1,
-        save_on_train_epoch_end=True,
-        enable_version_counter=False,
-    )
+    best_ckpt, last_ckpt = _checkpoint_callbacks(ckpt_dir)
     best = _best_ema_callback(best_ckpt)
     bar, bar_callbacks = _progress_callbacks(progress)
     trainer = L.Trainer(

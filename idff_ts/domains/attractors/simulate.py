@@ -37,6 +37,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -188,13 +189,39 @@ def simulate_attractor(
     p = {**spec.params, **(params or {})}
 
     ic_seq, noise_seq = np.random.SeedSequence(seed).spawn(2)
+    y = _integrate(spec, p, n_trajectories, dt * np.arange(spinup_steps + n_steps), ic_seq,
+                   method, rtol, atol)
+    d = len(spec.variables)
+    clean = y.reshape(n_trajectories, d, -1).transpose(0, 2, 1)[:, spinup_steps:]
+    noisy = clean
+    if obs_noise > 0:
+        noisy = clean + obs_noise * np.random.default_rng(noise_seq).standard_normal(clean.shape)
+    attrs = {
+        "title": f"{spec.name} attractor simulation",
+        "system": spec.name,
+        **{f"param_{k}": float(v) for k, v in p.items()},
+        "dt": dt,
+        "seed": int(seed),
+        "obs_noise": float(obs_noise),
+        "spinup_steps": int(spinup_steps),
+        "solver": method,
+        "rtol": float(rtol),
+        "atol": float(atol),
+    }
+    return _as_dataarray(noisy, dt, spec.variables, attrs)
+
+
+def _integrate(
+    spec: AttractorSpec, p: Mapping[str, float], n_trajectories: int, t_eval: np.ndarray,
+    ic_seq: np.random.SeedSequence, method: str, rtol: float, atol: float,
+) -> np.ndarray:
+    """``(n_trajectories · d, T)`` states at ``t_eval`` from random initial states."""
     d = len(spec.variables)
     y0 = spec.initial_states(n_trajectories, np.random.default_rng(ic_seq))
 
     def fun(_t: float, y: np.ndarray) -> np.ndarray:
         return spec.rhs(y.reshape(n_trajectories, d), **p).ravel()
 
-    t_eval = dt * np.arange(spinup_steps + n_steps)
     if t_eval.size == 1:  # nothing to integrate
         y, ok, message = y0.ravel()[:, None], True, "no integration needed"
     else:
@@ -205,15 +232,17 @@ def simulate_attractor(
     if not ok or y.shape[1] != t_eval.size or not np.all(np.isfinite(y)):
         raise DataError(
             f"integrating {spec.name} failed ({message}); expected {t_eval.size} finite "
-            f"samples, found {y.shape[1]}. Check params={p}, or try method='RK45' / a smaller dt"
+            f"samples, found {y.shape[1]}. Check params={dict(p)}, or try method='RK45' / a smaller dt"
         )
-    clean = y.reshape(n_trajectories, d, -1).transpose(0, 2, 1)[:, spinup_steps:]
-    noisy = clean
-    if obs_noise > 0:
-        noisy = clean + obs_noise * np.random.default_rng(noise_seq).standard_normal(clean.shape)
+    return y
 
+
+def _as_dataarray(
+    values: np.ndarray, dt: float, variables: Any, attrs: dict[str, Any]
+) -> xr.DataArray:
+    n_trajectories, n_steps = values.shape[:2]
     return xr.DataArray(
-        np.ascontiguousarray(noisy),
+        np.ascontiguousarray(values),
         dims=("trajectory", "time", "variable"),
         coords={
             "trajectory": np.arange(n_trajectories),
@@ -222,21 +251,10 @@ def simulate_attractor(
                 dt * np.arange(n_steps),
                 attrs={"units": "model time units", "long_name": "model time"},
             ),
-            "variable": list(spec.variables),
+            "variable": list(variables),
         },
         name="state",
-        attrs={
-            "title": f"{spec.name} attractor simulation",
-            "system": spec.name,
-            **{f"param_{k}": float(v) for k, v in p.items()},
-            "dt": dt,
-            "seed": int(seed),
-            "obs_noise": float(obs_noise),
-            "spinup_steps": int(spinup_steps),
-            "solver": method,
-            "rtol": float(rtol),
-            "atol": float(atol),
-        },
+        attrs=attrs,
     )
 
 
