@@ -23,7 +23,9 @@ import numpy as np
 import xarray as xr
 
 from idff_ts.domains.sst.dyffusion import BOX_SIZE, OCEAN_THRESHOLD, box_bounds, extract_boxes
-from idff_ts.domains.sst.oisst import reading as _oisst
+from idff_ts.domains.sst.oisst.layouts import is_zarr, normalise
+from idff_ts.domains.sst.oisst.paths import resolve_paths
+from idff_ts.domains.sst.oisst.reading import open_oisst, with_mask
 from idff_ts.errors import DataError
 
 #: Variables of the other OISST products (PSL ships each in its own file).
@@ -66,11 +68,11 @@ def looks_like_oisst(data: Any, var: str | None = None) -> bool:
 def is_oisst_source(paths: str | os.PathLike[str] | Iterable[Any]) -> bool:
     """Whether ``paths`` (file, folder, glob, list) name OISST-like files (headers only)."""
     try:
-        files = _oisst.resolve_paths(paths)
+        files = resolve_paths(paths)
     except DataError:
         return False
     try:
-        ds = xr.open_zarr(files[0]) if _oisst._is_zarr(files[0]) else xr.open_dataset(files[0])
+        ds = xr.open_zarr(files[0]) if is_zarr(files[0]) else xr.open_dataset(files[0])
     except Exception:  # noqa: BLE001 - unreadable: not ours to judge here
         return False
     with ds:
@@ -88,7 +90,7 @@ def open_sst_source(
     items = [paths] if isinstance(paths, str | os.PathLike) else list(paths)
     if len(items) == 1:
         p = Path(os.path.expanduser(os.fspath(items[0])))
-        if p.is_dir() and _oisst._is_zarr(p):
+        if p.is_dir() and is_zarr(p):
             try:
                 ds = xr.open_zarr(p)
             except (OSError, ValueError, KeyError):
@@ -97,7 +99,7 @@ def open_sst_source(
                 from idff_ts.domains.sst.prepare import open_prepared
 
                 return open_prepared(p)[var]
-    return _oisst.open_oisst(paths, var=var)
+    return open_oisst(paths, var=var)
 
 
 def _wrong_variable(ds: xr.Dataset, var: str) -> DataError:
@@ -153,11 +155,11 @@ def as_oisst(data: xr.Dataset | xr.DataArray, var: str = "sst") -> xr.DataArray:
     )
     if already:
         return da
-    norm = _oisst._normalise(da, _IN_MEMORY)
+    norm = normalise(da, _IN_MEMORY)
     if norm.dtype != np.float32:
         norm = norm.astype(np.float32)
     norm.name = var
-    return _oisst._with_mask(norm, "first")
+    return with_mask(norm, "first")
 
 
 def as_tiles(
