@@ -1,4 +1,4 @@
-"""Synthetic daily SST on the OISST 0.25° grid: SYNTHETIC DEMO DATA, not NOAA OISST.
+"""The synthetic SST model and its integrator: SYNTHETIC DEMO DATA, not NOAA OISST.
 
 No multi-year real tile archive can ship with the package (data.md §2, "Embedded default"), so the
 demo archive is made by this documented, seeded, physically motivated generator and written in
@@ -72,210 +72,23 @@ is a different realisation (the PDE and its noise live on the region).
 
 from __future__ import annotations
 
-import dataclasses
-import json
 import math
-import os
-import uuid
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
-import xarray as xr
 from scipy.ndimage import gaussian_filter
 
-from idff_ts.errors import ConfigError, DataError
-
-#: The eastern tropical Pacific region (degrees; lat_min, lat_max, lon_min, lon_max, lon 0–360):
-#: 120 × 360 points holding the DYffusion ETP boxes 84–89 and 108–112 (and box 113).
-ETP_REGION: tuple[float, float, float, float] = (-15.0, 15.0, 180.0, 270.0)
-#: Grid spacing of OISST v2.1 (degrees); cell centres are at ``edge + 0.125 + 0.25 k``.
-RESOLUTION = 0.25
-#: NOAA PSL's float32 fill value of ``sst`` (written as ``missing_value`` and ``_FillValue``).
-PSL_MISSING_VALUE = np.float32(-9.96921e36)
-PSL_TIME_UNITS = "days since 1800-01-01 00:00:00"
-SYNTHETIC_TITLE = "SYNTHETIC DEMO DATA — not NOAA OISST"
-
-_EARTH_RADIUS = 6.371e6  # m
-_SECONDS_PER_DAY = 86400.0
-_YEAR_DAYS = 365.25
-
-
-@dataclass(frozen=True)
-class SyntheticSSTParams:
-    """Physical and numerical parameters of the generator (units in the names or comments).
-
-    See the module docstring for the equations in which each appears.
-    """
-
-    # climatology (°C, degrees latitude, day of year)
-    warm_pool_temp: float = 29.5
-    cold_tongue_depth: float = 6.0
-    cold_tongue_lat: float = -1.0
-    cold_tongue_width: float = 4.0
-    southeast_cooling: float = 5.0
-    itcz_warming: float = 0.7
-    poleward_cooling: float = 0.01  # °C per degree² of latitude
-    annual_amp_equator: float = 2.2
-    annual_peak_doy_equator: float = 90.0
-    annual_amp_hemispheric: float = 1.2
-    annual_peak_doy_south: float = 60.0
-    # currents (m/s, positive eastward; degrees latitude)
-    current_speed: float = 0.45
-    current_lat: float = 0.0
-    current_width: float = 5.0
-    countercurrent_speed: float = 0.25
-    countercurrent_lat: float = 7.0
-    countercurrent_width: float = 1.5
-    # anomaly dynamics
-    diffusivity: float = 1000.0  # m²/s
-    relaxation_days: float = 45.0
-    eddy_amplitude: float = 0.6  # °C, approximate std of the eddy-forced anomaly
-    eddy_memory_days: float = 10.0
-    eddy_scale_lat_deg: float = 1.0
-    eddy_scale_lon_deg: float = 2.0
-    enso_amplitude: float = 1.0  # °C
-    enso_period_days: float = 4.0 * 365.25
-    enso_damping_days: float = 2.0 * 365.25
-    # tropical instability waves
-    tiw_amplitude: float = 0.5  # °C
-    tiw_wavelength_deg: float = 9.0
-    tiw_period_days: float = 25.0
-    tiw_lat: float = 2.5
-    tiw_width: float = 2.0
-    tiw_memory_days: float = 30.0
-    tiw_peak_doy: float = 300.0
-    # short-lived surface "weather" (diurnal warm layers, wind-mixing events)
-    weather_amplitude: float = 0.15  # °C
-    weather_memory_days: float = 2.0
-    # numerics
-    spinup_days: int = 365
-    max_courant: float = 0.9
-    noise_coarsening: int = 2
-    precision: float = 0.01  # °C; 0 keeps full float32 precision
-
-    def __post_init__(self) -> None:
-        positive = ("relaxation_days", "eddy_memory_days", "eddy_scale_lat_deg",
-                    "eddy_scale_lon_deg", "enso_period_days", "enso_damping_days",
-                    "tiw_wavelength_deg", "tiw_period_days", "tiw_memory_days", "tiw_width",
-                    "cold_tongue_width", "current_width", "countercurrent_width",
-                    "weather_memory_days")
-        bad = [n for n in positive if not getattr(self, n) > 0]
-        if bad:
-            raise ConfigError(f"SyntheticSSTParams: {bad} must be > 0")
-        if not 0 < self.max_courant <= 1:
-            raise ConfigError(f"max_courant must be in (0, 1], got {self.max_courant}")
-        if self.diffusivity < 0 or self.spinup_days < 0 or self.noise_coarsening < 1:
-            raise ConfigError("diffusivity and spinup_days must be >= 0, noise_coarsening >= 1")
-
-    def to_json(self) -> str:
-        """The parameters as a compact JSON object (stored in the files' attributes)."""
-        return json.dumps(dataclasses.asdict(self), separators=(",", ":"))
-
-
-# --------------------------------------------------------------------------- geometry
-
-
-def _region_edges(region: Any) -> tuple[float, float, float, float]:
-    """``(lat_min, lat_max, lon_min, lon_max)`` from a 4-sequence or an object with those names."""
-    if all(hasattr(region, n) for n in ("lat_min", "lat_max", "lon_min", "lon_max")):
-        edges = (region.lat_min, region.lat_max, region.lon_min, region.lon_max)
-    else:
-        edges = tuple(region)
-    if len(edges) != 4:
-        raise ConfigError(f"region must be (lat_min, lat_max, lon_min, lon_max), got {region!r}")
-    lat0, lat1, lon0, lon1 = (float(e) for e in edges)
-    for e in (lat0, lat1, lon0, lon1):
-        if abs(e / RESOLUTION - round(e / RESOLUTION)) > 1e-9:
-            raise ConfigError(f"region edges must be multiples of {RESOLUTION}°, got {edges}")
-    if not (-90 <= lat0 < lat1 <= 90 and 0 <= lon0 < lon1 <= 360):
-        raise ConfigError(
-            "region needs -90 <= lat_min < lat_max <= 90 and 0 <= lon_min < lon_max <= 360 "
-            f"(lon 0–360), got {edges}"
-        )
-    return lat0, lat1, lon0, lon1
-
-
-def region_grid(region: Any = ETP_REGION) -> tuple[np.ndarray, np.ndarray]:
-    """OISST cell centres (float32, ascending) inside ``region``: ``lat_min + 0.125 + 0.25 k``."""
-    lat0, lat1, lon0, lon1 = _region_edges(region)
-    lat = lat0 + RESOLUTION / 2 + RESOLUTION * np.arange(round((lat1 - lat0) / RESOLUTION))
-    lon = lon0 + RESOLUTION / 2 + RESOLUTION * np.arange(round((lon1 - lon0) / RESOLUTION))
-    return lat.astype(np.float32), lon.astype(np.float32)
-
-
-def ocean_mask(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
-    """Stylised land–sea mask ``(lat, lon)``: True over ocean (module docstring, "Land")."""
-    la, lo = np.meshgrid(np.asarray(lat, float), np.asarray(lon, float) % 360.0, indexing="ij")
-    central_america = (lo >= 263.0) & (la >= np.maximum(15.0 - (lo - 263.0) * 8.0 / 7.0, 7.0))
-    south_america = (la <= 7.5) & (lo >= 280.5 + 0.5 * np.maximum(-la - 4.0, 0.0))
-    island = ((la + 0.5) / 0.6) ** 2 + ((lo - 268.9) / 0.9) ** 2 <= 1.0
-    return ~(central_america | south_america | island)
-
-
-def _east_fraction(lon: np.ndarray) -> np.ndarray:
-    """0 at 180°, 1 at 270°E (90°W), clipped to [0, 1.1]."""
-    return np.clip((np.asarray(lon, float) % 360.0 - 180.0) / 90.0, 0.0, 1.1)
-
-
-def _cold_tongue(la: np.ndarray, p: SyntheticSSTParams, widen: float = 1.0) -> np.ndarray:
-    return np.exp(-0.5 * ((la - p.cold_tongue_lat) / (widen * p.cold_tongue_width)) ** 2)
-
-
-def _climatology_terms(
-    lat: np.ndarray, lon: np.ndarray, p: SyntheticSSTParams
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``(mean, a, b)`` with ``T_clim(day) = mean + a cos(ω d) + b sin(ω d)``, ``ω = 2π/365.25``."""
-    la, lo = np.meshgrid(np.asarray(lat, float), np.asarray(lon, float), indexing="ij")
-    xe = _east_fraction(lo)
-    ct = _cold_tongue(la, p)
-    south = np.clip(-la / 15.0, 0.0, 2.0)
-    mean = (
-        p.warm_pool_temp
-        - p.poleward_cooling * la**2
-        - p.cold_tongue_depth * xe**1.2 * ct
-        - p.southeast_cooling * xe * south**1.2
-        + p.itcz_warming * xe * np.exp(-0.5 * ((la - 9.0) / 3.0) ** 2)
-    )
-    w = 2.0 * np.pi / _YEAR_DAYS
-    amp_eq = p.annual_amp_equator * xe * ct
-    amp_hemi = -p.annual_amp_hemispheric * np.clip(la / 15.0, -2.0, 2.0)  # sign flips the phase
-    a = amp_eq * np.cos(w * p.annual_peak_doy_equator) + amp_hemi * np.cos(
-        w * p.annual_peak_doy_south
-    )
-    b = amp_eq * np.sin(w * p.annual_peak_doy_equator) + amp_hemi * np.sin(
-        w * p.annual_peak_doy_south
-    )
-    return mean, a, b
-
-
-def _doy(times: pd.DatetimeIndex) -> np.ndarray:
-    return np.asarray(times.day_of_year, dtype=float)
-
-
-def climatology(
-    time: Iterable[Any], region: Any = ETP_REGION, params: SyntheticSSTParams | None = None
-) -> xr.DataArray:
-    """The generator's climatology ``T_clim(time, lat, lon)`` (°C, float32, land NaN).
-
-    ``sst − climatology(sst.time, region)`` are the anomalies ``T' + T_tiw``.
-    """
-    p = params or SyntheticSSTParams()
-    times = pd.DatetimeIndex(pd.to_datetime(np.asarray(time)))
-    lat, lon = region_grid(region)
-    mean, a, b = _climatology_terms(lat, lon, p)
-    ang = 2.0 * np.pi / _YEAR_DAYS * _doy(times)
-    clim = mean + a * np.cos(ang)[:, None, None] + b * np.sin(ang)[:, None, None]
-    clim[:, ~ocean_mask(lat, lon)] = np.nan
-    return xr.DataArray(
-        clim.astype(np.float32), dims=("time", "lat", "lon"),
-        coords={"time": times, "lat": lat, "lon": lon}, name="sst_climatology",
-        attrs={"units": "degC", "long_name": "climatology of the synthetic SST generator"},
-    )
-
+from idff_ts.domains.sst.synthetic.climate import (
+    EARTH_RADIUS,
+    RESOLUTION,
+    SECONDS_PER_DAY,
+    YEAR_DAYS,
+    SyntheticSSTParams,
+    climatology_terms,
+    cold_tongue,
+    east_fraction,
+    ocean_mask,
+)
 
 # --------------------------------------------------------------------------- the integrator
 
@@ -298,27 +111,34 @@ def _smooth_unit(white: np.ndarray, sigma: tuple[float, float]) -> np.ndarray:
     return out
 
 
-class _SSTModel:
+class SSTModel:
     """State and operators of one run (see the module docstring)."""
 
     def __init__(self, lat: np.ndarray, lon: np.ndarray, p: SyntheticSSTParams, seed: int):
         self.p, self.seed = p, int(seed)
         lat64, lon64 = lat.astype(float), lon.astype(float)
-        self.ny, self.nx = ny, nx = lat.size, lon.size
+        self.ny, self.nx = lat.size, lon.size
         self.ocean = ocean_mask(lat, lon)
-        la = np.broadcast_to(lat64[:, None], (ny, nx))
+        la = np.broadcast_to(lat64[:, None], (self.ny, self.nx))
+        self._init_transport(la)
+        self._init_eddies()
+        self._init_modes(la, lat64, lon64)
+        self.clim = climatology_terms(lat, lon, p)
+        self._year: int | None = None
+        self._year_noise: dict[str, np.ndarray] = {}
 
-        # Currents (cells/day) and diffusion numbers per day.
+    def _init_transport(self, la: np.ndarray) -> None:
+        """Currents (cells/day), diffusion numbers per day, sub-steps and flux coefficients."""
+        p, ocean = self.p, self.ocean
         u = p.current_speed * -np.exp(-0.5 * ((la - p.current_lat) / p.current_width) ** 2)
         u = u + p.countercurrent_speed * np.exp(
             -0.5 * ((la - p.countercurrent_lat) / p.countercurrent_width) ** 2
         )
-        dy = _EARTH_RADIUS * math.radians(RESOLUTION)
+        dy = EARTH_RADIUS * math.radians(RESOLUTION)
         dx = dy * np.cos(np.radians(la))
-        c = u * _SECONDS_PER_DAY / dx
-        kx = p.diffusivity * _SECONDS_PER_DAY / dx**2
-        ky = np.full_like(kx, p.diffusivity * _SECONDS_PER_DAY / dy**2)
-        ocean = self.ocean
+        c = u * SECONDS_PER_DAY / dx
+        kx = p.diffusivity * SECONDS_PER_DAY / dx**2
+        ky = np.full_like(kx, p.diffusivity * SECONDS_PER_DAY / dy**2)
         has_e = np.zeros_like(ocean)
         has_e[:, :-1] = ocean[:, :-1] & ocean[:, 1:]
         has_w = np.zeros_like(ocean)
@@ -339,10 +159,11 @@ class _SSTModel:
         self.relax = self.dt / p.relaxation_days
         self.max_speed_cells_per_day = float(np.abs(c).max())
 
-        # Eddy forcing: AR(1) on a coarse grid, unit variance; F = sigma_f · r.
-        f = p.noise_coarsening
-        self.iy, self.wy, self.nyc = _interp_weights(ny, f)
-        self.ix, self.wx, self.nxc = _interp_weights(nx, f)
+    def _init_eddies(self) -> None:
+        """Eddy forcing: AR(1) on a coarse grid, unit variance; F = sigma_f · r; weather."""
+        p, f = self.p, self.p.noise_coarsening
+        self.iy, self.wy, self.nyc = _interp_weights(self.ny, f)
+        self.ix, self.wx, self.nxc = _interp_weights(self.nx, f)
         self.eddy_sigma = (p.eddy_scale_lat_deg / (RESOLUTION * f),
                            p.eddy_scale_lon_deg / (RESOLUTION * f))
         self.eddy_a = math.exp(-1.0 / p.eddy_memory_days)
@@ -350,29 +171,24 @@ class _SSTModel:
         tau, tf = p.relaxation_days, p.eddy_memory_days
         # OU(τ) driven by an OU(τ_f) forcing of std σ_f: Var T' = σ_f² τ² τ_f / (τ + τ_f).
         self.sigma_f = p.eddy_amplitude / math.sqrt(tau**2 * tf / (tau + tf))
-
         self.weather_a = math.exp(-1.0 / p.weather_memory_days)
         self.weather_b = math.sqrt(1.0 - self.weather_a**2)
 
-        # ENSO index (complex AR(1) oscillator) and pattern.
+    def _init_modes(self, la: np.ndarray, lat64: np.ndarray, lon64: np.ndarray) -> None:
+        """The ENSO index (complex AR(1) oscillator) and pattern; tropical instability waves."""
+        p = self.p
         self.enso_rho = math.exp(-1.0 / p.enso_damping_days) * complex(
             math.cos(2 * math.pi / p.enso_period_days), math.sin(2 * math.pi / p.enso_period_days)
         )
         self.enso_b = math.sqrt(1.0 - abs(self.enso_rho) ** 2)
-        xe = _east_fraction(lon64)[None, :]
-        self.enso_pattern = (xe * _cold_tongue(la, p, widen=1.5)) * ocean
-
-        # Tropical instability waves.
+        xe = east_fraction(lon64)[None, :]
+        self.enso_pattern = (xe * cold_tongue(la, p, widen=1.5)) * self.ocean
         self.tiw_rho = math.exp(-1.0 / p.tiw_memory_days)
         self.tiw_b = math.sqrt(1.0 - self.tiw_rho**2)
         env = np.exp(-0.5 * ((lat64 - p.tiw_lat) / p.tiw_width) ** 2)[:, None]
         self.tiw_env = math.sqrt(2.0) * p.tiw_amplitude * env * np.clip(1.5 * xe, 0.0, 1.0)
         k = 2.0 * np.pi / p.tiw_wavelength_deg
         self.tiw_cos, self.tiw_sin = np.cos(k * lon64)[None, :], np.sin(k * lon64)[None, :]
-
-        self.clim = _climatology_terms(lat, lon, p)
-        self._year: int | None = None
-        self._year_noise: dict[str, np.ndarray] = {}
 
     # -- randomness ---------------------------------------------------------------------------
 
@@ -435,9 +251,9 @@ class _SSTModel:
     def observe(self, day: pd.Timestamp) -> np.ndarray:
         """``T_clim + T' + T_tiw`` on ``day`` (float64, land not yet masked)."""
         mean, a, b = self.clim
-        ang = 2.0 * np.pi / _YEAR_DAYS * day.day_of_year
+        ang = 2.0 * np.pi / YEAR_DAYS * day.day_of_year
         p = self.p
-        seasonal = 1.0 + 0.6 * math.cos(2.0 * np.pi / _YEAR_DAYS * (day.day_of_year - p.tiw_peak_doy))
+        seasonal = 1.0 + 0.6 * math.cos(2.0 * np.pi / YEAR_DAYS * (day.day_of_year - p.tiw_peak_doy))
         days = (day - pd.Timestamp("1800-01-01")).days
         wave = self.tiw * complex(math.cos(2 * np.pi * days / p.tiw_period_days),
                                   math.sin(2 * np.pi * days / p.tiw_period_days))
@@ -448,223 +264,6 @@ class _SSTModel:
         return mean + a * math.cos(ang) + b * math.sin(ang) + self.anom + tiw + weather
 
 
-# --------------------------------------------------------------------------- public API
-
-
-def _attrs(seed: int, region: tuple[float, ...], p: SyntheticSSTParams, substeps: int) -> dict:
-    from idff_ts import __version__
-
-    return {
-        "units": "degC",
-        "long_name": "Daily Mean of Sea Surface Temperature",
-        "title": SYNTHETIC_TITLE,
-        "dataset": SYNTHETIC_TITLE,
-        "source": (
-            f"idff_ts {__version__} idff_ts.domains.sst.synthetic: stochastic advection-diffusion-"
-            f"relaxation model, seed={seed}, region={list(region)}, substeps_per_day={substeps}"
-        ),
-        "synthetic_seed": int(seed),
-        "synthetic_region": json.dumps(list(region)),
-        "synthetic_params": p.to_json(),
-        "synthetic_substeps_per_day": int(substeps),
-    }
-
-
-def iter_sst_years(
-    start: str | pd.Timestamp = "1982-01-01",
-    end: str | pd.Timestamp = "2020-12-31",
-    region: Any = ETP_REGION,
-    seed: int = 0,
-    params: SyntheticSSTParams | None = None,
-) -> Iterator[xr.DataArray]:
-    """Generate the synthetic SST one calendar year at a time (memory bounded by one year).
-
-    Yields ``sst(time, lat, lon)`` float32 DataArrays (°C, land NaN) covering ``[start, end]``
-    (inclusive, daily at 00:00) in calendar-year pieces; the values equal :func:`generate_sst`'s.
-    """
-    p = params or SyntheticSSTParams()
-    t0, t1 = pd.Timestamp(start).floor("D"), pd.Timestamp(end).floor("D")
-    if t1 < t0:
-        raise ConfigError(f"end {t1.date()} is before start {t0.date()}")
-    edges = _region_edges(region)
-    lat, lon = region_grid(edges)
-    model = _SSTModel(lat, lon, p, seed)
-    attrs = _attrs(seed, edges, p, model.substeps)
-    day = t0 - pd.Timedelta(days=p.spinup_days)
-    model.init_state(day)
-    while day < t0:
-        model.step_day(day)
-        day += pd.Timedelta(days=1)
-    land = ~model.ocean
-    for year in range(t0.year, t1.year + 1):
-        times = pd.date_range(max(t0, pd.Timestamp(year, 1, 1)), min(t1, pd.Timestamp(year, 12, 31)))
-        block = np.empty((times.size, lat.size, lon.size), dtype=np.float32)
-        for i, d in enumerate(times):
-            block[i] = model.observe(d)  # the state at 00:00 of day d
-            model.step_day(d)
-        if p.precision > 0:
-            block = (np.round(block / p.precision) * p.precision).astype(np.float32)
-        block[:, land] = np.nan
-        yield xr.DataArray(
-            block, dims=("time", "lat", "lon"),
-            coords={"time": times, "lat": lat, "lon": lon}, name="sst", attrs=dict(attrs),
-        )
-
-
-def generate_sst(
-    start: str | pd.Timestamp = "1982-01-01",
-    end: str | pd.Timestamp = "2020-12-31",
-    region: Any = ETP_REGION,
-    seed: int = 0,
-    params: SyntheticSSTParams | None = None,
-) -> xr.DataArray:
-    """Synthetic daily SST ``sst(time, lat, lon)`` in °C (float32, land NaN) — NOT NOAA OISST.
-
-    ``region`` is ``(lat_min, lat_max, lon_min, lon_max)`` in degrees (lon 0–360, multiples of
-    0.25°), or any object with those attributes (e.g. ``idff_ts.domains.sst.dyffusion.box_bounds(89)``);
-    the grid is OISST's (cell centres ``lat_min + 0.125 + 0.25 k``). The default, the ETP region,
-    is 120 × 360 points; 39 years of it hold 2.5 GB in memory — use :func:`iter_sst_years` or
-    :func:`write_synthetic_archive` to stream. See the module docstring for the model.
-    """
-    return xr.concat(list(iter_sst_years(start, end, region, seed, params)), dim="time")
-
-
-def _psl_dataset(da: xr.DataArray) -> tuple[xr.Dataset, dict[str, dict[str, Any]]]:
-    """One year of ``da`` as a PSL-layout Dataset and its netCDF encoding."""
-    values = np.asarray(da.values, dtype=np.float32)
-    finite = values[np.isfinite(values)]
-    rng = [float(finite.min()), float(finite.max())] if finite.size else [np.nan, np.nan]
-    src = da.attrs
-    sst_attrs = {
-        "long_name": "Daily Mean of Sea Surface Temperature",
-        "units": "degC",
-        "valid_range": np.array([-3.0, 45.0], dtype=np.float32),
-        "precision": np.float32(2.0),
-        "dataset": src.get("dataset", SYNTHETIC_TITLE),
-        "var_desc": "Sea Surface Temperature",
-        "level_desc": "Surface",
-        "statistic": "Mean",
-        "parent_stat": "SYNTHETIC (idff_ts generator), not individual observations",
-        "actual_range": np.array(rng, dtype=np.float32),
-    }
-    times = pd.DatetimeIndex(da.indexes["time"]).floor("D")
-    # Encoded here (not by xarray, which shortens the units string) exactly as PSL writes it.
-    days = np.asarray((times - pd.Timestamp("1800-01-01")) / pd.Timedelta(days=1), np.float64)
-    lat = da["lat"].values.astype(np.float32)
-    lon = da["lon"].values.astype(np.float32)
-    coords = {
-        "time": ("time", days, {
-            "units": PSL_TIME_UNITS, "calendar": "standard",
-            "long_name": "Time", "standard_name": "time", "axis": "T",
-            "delta_t": "0000-00-01 00:00:00", "avg_period": "0000-00-01 00:00:00",
-            "coordinate_defines": "start",
-            "actual_range": np.array([days.min(), days.max()], dtype=np.float64)}),
-        "lat": ("lat", lat, {
-            "units": "degrees_north", "long_name": "Latitude", "standard_name": "latitude",
-            "axis": "Y", "actual_range": np.array([lat.min(), lat.max()], np.float32)}),
-        "lon": ("lon", lon, {
-            "units": "degrees_east", "long_name": "Longitude", "standard_name": "longitude",
-            "axis": "X", "actual_range": np.array([lon.min(), lon.max()], np.float32)}),
-    }
-    attrs = {
-        "Conventions": "CF-1.5",
-        "title": src.get("title", SYNTHETIC_TITLE),
-        "dataset_title": SYNTHETIC_TITLE,
-        "institution": "idff_ts (synthetic data generator)",
-        "source": src.get("source", "idff_ts.domains.sst.synthetic"),
-        "comment": (
-            "SYNTHETIC DEMO DATA, not observations and not NOAA OISST. Written in the layout of "
-            "NOAA PSL's sst.day.mean.YYYY.nc (OISST v2.1) so that readers of the real archive "
-            "read it unchanged."
-        ),
-    }
-    for key in ("synthetic_seed", "synthetic_region", "synthetic_params",
-                "synthetic_substeps_per_day"):
-        if key in src:
-            attrs[key] = src[key]
-    ds = xr.Dataset({"sst": (("time", "lat", "lon"), values, sst_attrs)}, coords=coords,
-                    attrs=attrs)
-    enc = {
-        "sst": {"dtype": "float32", "_FillValue": PSL_MISSING_VALUE,
-                "missing_value": PSL_MISSING_VALUE, "zlib": True, "complevel": 4,
-                "shuffle": True, "chunksizes": (1, lat.size, lon.size)},
-        "time": {"dtype": "float64", "_FillValue": None},
-        "lat": {"dtype": "float32", "_FillValue": None},
-        "lon": {"dtype": "float32", "_FillValue": None},
-    }
-    return ds, enc
-
-
-def write_psl_archive(
-    da: xr.DataArray, out_dir: str | os.PathLike[str], years: Sequence[int] | None = None
-) -> list[Path]:
-    """Write ``da`` (``sst(time, lat, lon)`` °C, NaN = land) as NOAA PSL yearly files.
-
-    One file ``out_dir/sst.day.mean.YYYY.nc`` per calendar year in ``da`` (or in ``years``):
-    netCDF4/HDF5, zlib; ``sst(time, lat, lon)`` float32 with ``missing_value = _FillValue =
-    -9.96921e36`` over land; ``time`` float64 ``days since 1800-01-01 00:00:00`` at 00:00; ``lat``
-    ascending and ``lon`` 0–360 float32; PSL's variable attributes and ``Conventions = CF-1.5``;
-    ``title``/``dataset`` say it is synthetic. Each file is written to a temporary name and
-    renamed, so a failure never leaves a partial file. Returns the paths in year order.
-    """
-    if set(da.dims) != {"time", "lat", "lon"}:
-        raise DataError(f"write_psl_archive expects dims (time, lat, lon), found {da.dims}")
-    da = da.transpose("time", "lat", "lon")
-    lon = da["lon"].values
-    if np.any(np.diff(da["lat"].values) <= 0) or np.any(np.diff(lon) <= 0) or lon.min() < 0:
-        raise DataError("write_psl_archive needs ascending lat and ascending lon in [0, 360)")
-    all_years = np.asarray(pd.DatetimeIndex(da.indexes["time"]).year)
-    wanted = sorted(set(all_years.tolist())) if years is None else sorted({int(y) for y in years})
-    missing = sorted(set(wanted) - set(all_years.tolist()))
-    if missing:
-        raise DataError(
-            f"years {missing} are not in the data ({all_years.min()}–{all_years.max()})"
-        )
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for year in wanted:
-        ds, enc = _psl_dataset(da.isel(time=np.flatnonzero(all_years == year)))
-        path = out / f"sst.day.mean.{year}.nc"
-        tmp = path.with_name(f".{path.name}.tmp-{uuid.uuid4().hex[:8]}")
-        try:
-            ds.to_netcdf(tmp, engine="netcdf4", format="NETCDF4", encoding=enc,
-                         unlimited_dims=["time"])
-            os.replace(tmp, path)
-        finally:
-            if tmp.exists():
-                tmp.unlink()
-        paths.append(path)
-    return paths
-
-
-def write_synthetic_archive(
-    out_dir: str | os.PathLike[str],
-    start: str | pd.Timestamp = "1982-01-01",
-    end: str | pd.Timestamp = "2020-12-31",
-    region: Any = ETP_REGION,
-    seed: int = 0,
-    params: SyntheticSSTParams | None = None,
-) -> list[Path]:
-    """Generate and write the synthetic archive year by year (memory bounded by one year)."""
-    paths: list[Path] = []
-    for block in iter_sst_years(start, end, region, seed, params):
-        paths += write_psl_archive(block, out_dir)
-    return paths
-
-
 __all__ = [
-    "ETP_REGION",
-    "PSL_MISSING_VALUE",
-    "PSL_TIME_UNITS",
-    "RESOLUTION",
-    "SYNTHETIC_TITLE",
-    "SyntheticSSTParams",
-    "climatology",
-    "generate_sst",
-    "iter_sst_years",
-    "ocean_mask",
-    "region_grid",
-    "write_psl_archive",
-    "write_synthetic_archive",
+    "SSTModel",
 ]
