@@ -41,11 +41,9 @@ import datetime as _dt
 import logging
 import os
 import shutil
-import sys
 import tempfile
 import uuid
-from collections.abc import Callable, Iterable, Sequence
-from contextlib import nullcontext
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -53,26 +51,29 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from idff_ts.domains.sst.dyffusion import (
+from idff_ts.domains.sst.dyffusion.boxes import (
     BOX_SIZE,
     ETP_BOXES,
-    N_SLOTS,
     OCEAN_THRESHOLD,
-    DoyClimatology,
-    DoyMoments,
     box_bounds,
     box_coords,
-    box_slices,
-    day_range,
     ocean_boxes,
     parse_boxes,
 )
-from idff_ts.domains.sst.oisst import (
-    OisstFile,
-    check_continuous,
-    open_oisst_file,
-    scan_oisst,
+from idff_ts.domains.sst.dyffusion.climatology import DoyClimatology
+from idff_ts.domains.sst.dyffusion.moments import N_SLOTS, DoyMoments
+from idff_ts.domains.sst.dyffusion.splits import day_range
+from idff_ts.domains.sst.oisst.layouts import OisstFile, open_oisst_file
+from idff_ts.domains.sst.oisst.reading import check_continuous, scan_oisst
+from idff_ts.domains.sst.prepare.store import (
+    BoxReader,
+    TileWriter,
+    allocator,
+    create_store,
+    progress_bar,
+    swap_into_place,
 )
+from idff_ts.domains.sst.prepare.store import read_block as _read_block
 from idff_ts.errors import ConfigError, DataError
 
 log = logging.getLogger(__name__)
@@ -81,182 +82,6 @@ log = logging.getLogger(__name__)
 PRODUCT = "idff_ts.oisst_tiles"
 #: Accumulators above this many bytes are memory-mapped instead of held in RAM.
 MEMMAP_BYTES = 1 << 30
-TIME_UNITS = "days since 1800-01-01"
-
-
-# --------------------------------------------------------------------------- reading regions
-
-
-def _runs(slices: Sequence[slice]) -> list[slice]:
-    """Merge overlapping or adjacent index slices into maximal runs."""
-    out: list[list[int]] = []
-    for s in sorted(slices, key=lambda s: s.start):
-        if out and s.start <= out[-1][1]:
-            out[-1][1] = max(out[-1][1], s.stop)
-        else:
-            out.append([s.start, s.stop])
-    return [slice(a, b) for a, b in out]
-
-
-class _BoxReader:
-    """Reads the tiles of ``boxes`` from one normalised, lazily indexed file."""
-
-    def __init__(self, da: xr.DataArray, boxes: Sequence[int]) -> None:
-        self.da = da
-        lat, lon = da["lat"].values, da["lon"].values
-        self.slices = [box_slices(lat, lon, b) for b in boxes]
-        lat_runs = _runs([s[0] for s in self.slices])
-        lon_runs = _runs([s[1] for s in self.slices])
-
-        def run_of(runs: list[slice], s: slice) -> int:
-            return next(i for i, r in enumerate(runs) if r.start <= s.start and s.stop <= r.stop)
-
-        self.regions: dict[tuple[int, int], tuple[slice, slice]] = {}
-        self.where: list[tuple[tuple[int, int], slice, slice]] = []
-        for s_lat, s_lon in self.slices:
-            key = (run_of(lat_runs, s_lat), run_of(lon_runs, s_lon))
-            r_lat, r_lon = lat_runs[key[0]], lon_runs[key[1]]
-            self.regions[key] = (r_lat, r_lon)
-            self.where.append((
-                key,
-                slice(s_lat.start - r_lat.start, s_lat.stop - r_lat.start),
-                slice(s_lon.start - r_lon.start, s_lon.stop - r_lon.start),
-            ))
-
-    def read(self, t0: int, t1: int) -> np.ndarray:
-        """Tiles of days ``t0:t1`` of the file: float32 ``(t, box, 60, 60)``."""
-        blocks = {
-            key: np.asarray(self.da.isel(time=slice(t0, t1), lat=r_lat, lon=r_lon).values,
-                            dtype=np.float32)
-            for key, (r_lat, r_lon) in self.regions.items()
-        }
-        return np.stack([blocks[key][:, sy, sx] for key, sy, sx in self.where], axis=1)
-
-
-def _read_block(reader: _BoxReader, t0: int, t1: int) -> np.ndarray:
-    """One streaming read (a seam for tests and instrumentation)."""
-    return reader.read(t0, t1)
-
-
-# --------------------------------------------------------------------------- writing
-
-
-def _allocator(folder: Path | None) -> Callable[[tuple[int, ...], Any], np.ndarray]:
-    if folder is None:
-        return np.zeros
-    counter = iter(range(1_000_000))
-
-    def allocate(shape: tuple[int, ...], dtype: Any) -> np.ndarray:
-        path = folder / f"acc{next(counter)}.npy"
-        return np.lib.format.open_memmap(path, mode="w+", dtype=dtype, shape=shape)
-
-    return allocate
-
-
-class _Writer:
-    """Buffers tiles and writes them in blocks of ``time_chunk`` days; feeds the moments."""
-
-    def __init__(self, store: Path, dates: pd.DatetimeIndex, time_chunk: int,
-                 moments: DoyMoments, train: tuple[pd.Timestamp, pd.Timestamp],
-                 advance: Callable[[int], None]) -> None:
-        import zarr
-
-        self.array = zarr.open_group(str(store), mode="r+")["sst"]
-        self.dates = dates
-        self.time_chunk = time_chunk
-        self.moments = moments
-        self.train = train
-        self.advance = advance
-        self.pos = 0
-        self.buf: list[np.ndarray] = []
-        self.buf_days: list[pd.DatetimeIndex] = []
-        self.first_day: np.ndarray | None = None
-
-    def push(self, days: pd.DatetimeIndex, tiles: np.ndarray) -> None:
-        if self.first_day is None and len(days):
-            self.first_day = tiles[0].copy()
-        self.buf.append(tiles)
-        self.buf_days.append(days)
-        while sum(len(d) for d in self.buf_days) >= self.time_chunk:
-            self._flush(self.time_chunk)
-
-    def close(self) -> None:
-        n = sum(len(d) for d in self.buf_days)
-        if n:
-            self._flush(n)
-        if self.pos != len(self.dates):
-            raise DataError(f"wrote {self.pos} days but the archive lists {len(self.dates)}")
-
-    def _flush(self, n: int) -> None:
-        tiles = np.concatenate(self.buf, axis=0)
-        days = self.buf_days[0].append(self.buf_days[1:]) if len(self.buf_days) > 1 else self.buf_days[0]
-        head, head_days = tiles[:n], days[:n]
-        expected = self.dates[self.pos : self.pos + n]
-        if not head_days.equals(expected):
-            raise DataError("internal: streamed days are out of order with the scanned archive")
-        self.array[self.pos : self.pos + n] = head
-        in_train = (head_days >= self.train[0]) & (head_days <= self.train[1])
-        if in_train.any():
-            self.moments.update(head_days[in_train], head[in_train])
-        self.pos += n
-        self.buf = [tiles[n:]] if len(tiles) > n else []
-        self.buf_days = [days[n:]] if len(days) > n else []
-        self.advance(n)
-
-
-def _create_store(path: Path, dates: pd.DatetimeIndex, boxes: Sequence[int],
-                  coords: dict[str, Any], time_chunk: int, attrs: dict[str, Any]) -> None:
-    import dask.array as dsa
-
-    shape = (len(dates), len(boxes), BOX_SIZE, BOX_SIZE)
-    chunks = (time_chunk, 1, BOX_SIZE, BOX_SIZE)
-    sst = xr.DataArray(
-        dsa.empty(shape, chunks=chunks, dtype=np.float32), dims=("time", "box", "y", "x"),
-        attrs={"long_name": "Daily sea surface temperature (OISST v2.1)", "units": "degC",
-               "standard_name": "sea_surface_temperature"},
-    )
-    ds = xr.Dataset(
-        {"sst": sst},
-        coords={"time": dates, "box": np.asarray(boxes, dtype=np.int64),
-                "lat": coords["lat"], "lon": coords["lon"]},
-        attrs=attrs,
-    )
-    ds["lat"].attrs = {"units": "degrees_north", "long_name": "latitude of pixel centres"}
-    ds["lon"].attrs = {"units": "degrees_east", "long_name": "longitude of pixel centres (0-360)"}
-    encoding = {
-        "sst": {"chunks": chunks, "dtype": "float32", "_FillValue": np.float32(np.nan)},
-        "time": {"units": TIME_UNITS, "calendar": "proleptic_gregorian", "dtype": "int32"},
-    }
-    ds.to_zarr(path, mode="w-", compute=False, encoding=encoding, zarr_format=2, consolidated=True)
-
-
-def _swap_into_place(tmp: Path, out: Path) -> None:
-    """Rename ``tmp`` to ``out``; an existing ``out`` is moved aside first, deleted last."""
-    old = out.with_name(f".{out.name}.old-{uuid.uuid4().hex[:8]}") if out.exists() else None
-    if old is not None:
-        os.replace(out, old)
-    try:
-        os.replace(tmp, out)
-    except BaseException:
-        if old is not None and not out.exists():
-            os.replace(old, out)
-        raise
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
-
-
-def _progress(enabled: bool, total: int) -> tuple[Any, Callable[[int], None]]:
-    if not (enabled and sys.stderr.isatty()):
-        return nullcontext(), lambda n: None
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-    bar = Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                   TimeRemainingColumn(), transient=False)
-    task = bar.add_task("preparing OISST tiles (days)", total=total)
-    return bar, lambda n: bar.advance(task, n)
-
-
-# --------------------------------------------------------------------------- public API
 
 
 def _resolve_boxes(boxes: Iterable[int] | str, files: Sequence[OisstFile], var: str) -> tuple[int, ...]:
@@ -280,46 +105,8 @@ def _resolve_boxes(boxes: Iterable[int] | str, files: Sequence[OisstFile], var: 
     return chosen
 
 
-def prepare_archive(
-    paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
-    out_zarr: str | os.PathLike[str],
-    *,
-    boxes: Iterable[int] | str = ETP_BOXES,
-    train: Sequence[Any] = ("1982", "2018"),
-    progress: bool = True,
-    var: str = "sst",
-    window_days: int = 1,
-    time_chunk: int = 32,
-    read_days: int = 32,
-    allow_gaps: bool = False,
-    overwrite: bool = False,
-) -> Path:
-    """Build the DYffusion tile store from an OISST archive (see the module docstring).
-
-    Args:
-        paths: files, folder, glob or list (PSL yearly, NCEI daily, v2.0 names, Zarr; mixed
-            layouts are fine, a day in two files is refused).
-        out_zarr: the store to create (a directory, conventionally ``*.zarr``).
-        boxes: box indices, or ``"etp"`` / ``"ocean"`` (boxes ≥ 95 % ocean on the first day) /
-            ``"all"`` / ``"84-89,108-112"``.
-        train: inclusive training period, years or dates; the statistics use only these days.
-        progress: a rich progress bar on a terminal.
-        var: the SST variable's name.
-        window_days: odd circular smoothing window of the day-of-year statistics (1: none).
-        time_chunk: days per Zarr chunk (and per write).
-        read_days: days per read from one file.
-        allow_gaps: accept missing days (logged) instead of raising.
-        overwrite: replace an existing store at ``out_zarr`` (only once the new one is complete).
-
-    Returns:
-        The path of the store.
-
-    Raises:
-        DataError: bad inputs (see :func:`~idff_ts.domains.sst.oisst.scan_oisst`), gaps, a grid without
-            the boxes, no training day, or ``out_zarr`` exists and ``overwrite`` is False.
-        ConfigError: bad ``boxes``, ``train``, ``window_days``, chunk sizes.
-    """
-    out = Path(out_zarr).expanduser()
+def _check_options(out: Path, time_chunk: int, read_days: int, window_days: int,
+                   overwrite: bool) -> None:
     if time_chunk < 1 or read_days < 1:
         raise ConfigError(f"time_chunk and read_days must be >= 1, got {time_chunk}, {read_days}")
     if window_days < 1 or window_days % 2 == 0 or window_days > N_SLOTS - 1:
@@ -330,8 +117,11 @@ def prepare_archive(
         )
     if out.exists() and not out.is_dir():
         raise DataError(f"{str(out)!r} is a file; a Zarr store is a folder, choose another path")
-    train_days = day_range(train)
 
+
+def _scan(paths: Any, var: str, train_days: tuple[pd.Timestamp, pd.Timestamp],
+          allow_gaps: bool) -> tuple[list[OisstFile], pd.DatetimeIndex, int]:
+    """Every file's header: the files, their days (no gap unless allowed), training days."""
     files = scan_oisst(paths, var=var)
     dates = pd.DatetimeIndex(np.concatenate([f.dates.values for f in files]), name="time")
     if not dates.is_monotonic_increasing:
@@ -348,20 +138,14 @@ def prepare_archive(
             f"no day of the training period {train_days[0]:%Y-%m-%d}..{train_days[1]:%Y-%m-%d} "
             f"in the archive ({dates[0]:%Y-%m-%d}..{dates[-1]:%Y-%m-%d})"
         )
-    box_list = _resolve_boxes(boxes, files, var)
-    first = open_oisst_file(files[0].path, var=var)
-    try:
-        coords = box_coords(first, box_list)
-    finally:
-        first.close()
+    return files, dates, n_train
 
-    parent = out.parent
-    parent.mkdir(parents=True, exist_ok=True)
-    tmp = parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
-    n_pixels = len(box_list) * BOX_SIZE * BOX_SIZE
-    big = N_SLOTS * n_pixels * 20 > MEMMAP_BYTES
-    scratch = Path(tempfile.mkdtemp(prefix=f".{out.name}.sums-", dir=parent)) if big else None
-    attrs = {
+
+def _store_attrs(files: Sequence[OisstFile], box_list: Sequence[int], dates: pd.DatetimeIndex,
+                 train_days: tuple[pd.Timestamp, pd.Timestamp]) -> dict[str, Any]:
+    from idff_ts import __version__
+
+    return {
         "title": "NOAA OISST v2.1 daily SST in DYffusion 15-degree tiles",
         "Conventions": "CF-1.8",
         "product": PRODUCT,
@@ -369,7 +153,7 @@ def prepare_archive(
                   f"{len(files)} file(s), layouts {','.join(sorted({f.layout for f in files}))}",
         "history": f"{_dt.datetime.now(_dt.timezone.utc):%Y-%m-%dT%H:%M:%SZ}: "
                    "idff_ts.domains.sst.prepare.prepare_archive",
-        "idff_ts_version": _version(),
+        "idff_ts_version": str(__version__),
         "boxes": list(box_list),
         "train_start": f"{train_days[0]:%Y-%m-%d}",
         "train_end": f"{train_days[1]:%Y-%m-%d}",
@@ -377,42 +161,98 @@ def prepare_archive(
         "time_end": f"{dates[-1]:%Y-%m-%d}",
         "mask_rule": "ocean where SST is finite on the first day",
     }
-    bar, advance = _progress(progress, len(dates))
+
+
+def _stream(files: Sequence[OisstFile], box_list: Sequence[int], writer: TileWriter, var: str,
+            read_days: int) -> None:
+    """Read every file ``read_days`` days at a time into ``writer``."""
+    for f in files:
+        da = open_oisst_file(f.path, var=var)
+        try:
+            reader = BoxReader(da, box_list)
+            days = pd.DatetimeIndex(da.indexes["time"])
+            for t0 in range(0, len(days), read_days):
+                t1 = min(t0 + read_days, len(days))
+                writer.push(days[t0:t1], _read_block(reader, t0, t1))
+        finally:
+            da.close()
+    writer.close()
+
+
+def _write_statistics(store: Path, moments: DoyMoments, writer: TileWriter,
+                      box_list: Sequence[int], coords: dict[str, Any], first: pd.Timestamp,
+                      window_days: int, attrs: dict[str, Any]) -> None:
+    """The day-of-year statistics and the ocean mask (from the first day) into ``store``."""
+    assert writer.first_day is not None
+    template = xr.DataArray(
+        np.zeros((len(box_list), BOX_SIZE, BOX_SIZE), np.float32), dims=("box", "y", "x"),
+        coords={"box": np.asarray(box_list, dtype=np.int64), "lat": coords["lat"],
+                "lon": coords["lon"],
+                "mask": (("box", "y", "x"), np.isfinite(writer.first_day))},
+    )
+    clim = DoyClimatology.from_moments(moments, template, window_days=window_days)
+    stats = clim.to_dataset().reset_coords("mask")
+    stats["mask"].attrs = {
+        "long_name": "ocean mask (True over ocean, False over land)",
+        "flag_values": [0, 1], "flag_meanings": "land ocean",
+        "comment": f"ocean where SST is finite on {first:%Y-%m-%d}",
+    }
+    stats.attrs = attrs  # mode="a" replaces the group's attributes
+    clim_chunks = {"chunks": (N_SLOTS, 1, BOX_SIZE, BOX_SIZE)}
+    stats.to_zarr(store, mode="a", zarr_format=2, consolidated=True,
+                  encoding={f"clim_{k}": clim_chunks for k in ("mean", "std", "count")})
+
+
+def prepare_archive(
+    paths: str | os.PathLike[str] | Iterable[str | os.PathLike[str]],
+    out_zarr: str | os.PathLike[str],
+    *,
+    boxes: Iterable[int] | str = ETP_BOXES,
+    train: Sequence[Any] = ("1982", "2018"),
+    progress: bool = True,
+    var: str = "sst",
+    window_days: int = 1,
+    time_chunk: int = 32,
+    read_days: int = 32,
+    allow_gaps: bool = False,
+    overwrite: bool = False,
+) -> Path:
+    """Build the DYffusion tile store from an OISST archive (see the module docstring).
+
+    ``paths``: files, folder, glob or list (PSL yearly, NCEI daily, v2.0 names, Zarr; mixed
+    layouts are fine, a day in two files is refused); ``out_zarr``: the store to create;
+    ``boxes``: indices, or ``"etp"`` / ``"ocean"`` (≥ 95 % ocean on the first day) / ``"all"`` /
+    ``"84-89,108-112"``; ``train``: inclusive training period of the statistics;
+    ``window_days``: odd circular smoothing window (1: none); ``time_chunk``: days per Zarr
+    chunk and write; ``read_days``: days per read; ``allow_gaps``: accept missing days (logged);
+    ``overwrite``: replace an existing store once the new one is complete. Returns its path.
+    DataError: bad inputs, gaps, a grid without the boxes, no training day, an existing store;
+    ConfigError: bad ``boxes``, ``train``, ``window_days``, chunk sizes.
+    """
+    out = Path(out_zarr).expanduser()
+    _check_options(out, time_chunk, read_days, window_days, overwrite)
+    train_days = day_range(train)
+    files, dates, n_train = _scan(paths, var, train_days, allow_gaps)
+    box_list = _resolve_boxes(boxes, files, var)
+    first = open_oisst_file(files[0].path, var=var)
     try:
-        _create_store(tmp, dates, box_list, coords, time_chunk, attrs)
-        moments = DoyMoments((len(box_list), BOX_SIZE, BOX_SIZE), allocate=_allocator(scratch))
-        writer = _Writer(tmp, dates, time_chunk, moments, train_days, advance)
+        coords = box_coords(first, box_list)
+    finally:
+        first.close()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.parent / f".{out.name}.tmp-{uuid.uuid4().hex[:8]}"
+    big = N_SLOTS * len(box_list) * BOX_SIZE * BOX_SIZE * 20 > MEMMAP_BYTES
+    scratch = Path(tempfile.mkdtemp(prefix=f".{out.name}.sums-", dir=out.parent)) if big else None
+    attrs = _store_attrs(files, box_list, dates, train_days)
+    bar, advance = progress_bar(progress, len(dates))
+    try:
+        create_store(tmp, dates, box_list, coords, time_chunk, attrs)
+        moments = DoyMoments((len(box_list), BOX_SIZE, BOX_SIZE), allocate=allocator(scratch))
+        writer = TileWriter(tmp, dates, time_chunk, moments, train_days, advance)
         with bar:
-            for f in files:
-                da = open_oisst_file(f.path, var=var)
-                try:
-                    reader = _BoxReader(da, box_list)
-                    days = pd.DatetimeIndex(da.indexes["time"])
-                    for t0 in range(0, len(days), read_days):
-                        t1 = min(t0 + read_days, len(days))
-                        writer.push(days[t0:t1], _read_block(reader, t0, t1))
-                finally:
-                    da.close()
-            writer.close()
-        assert writer.first_day is not None
-        template = xr.DataArray(
-            np.zeros((len(box_list), BOX_SIZE, BOX_SIZE), np.float32), dims=("box", "y", "x"),
-            coords={"box": np.asarray(box_list, dtype=np.int64), "lat": coords["lat"],
-                    "lon": coords["lon"],
-                    "mask": (("box", "y", "x"), np.isfinite(writer.first_day))},
-        )
-        clim = DoyClimatology.from_moments(moments, template, window_days=window_days)
-        stats = clim.to_dataset().reset_coords("mask")
-        stats["mask"].attrs = {
-            "long_name": "ocean mask (True over ocean, False over land)",
-            "flag_values": [0, 1], "flag_meanings": "land ocean",
-            "comment": f"ocean where SST is finite on {dates[0]:%Y-%m-%d}",
-        }
-        stats.attrs = attrs  # mode="a" replaces the group's attributes
-        clim_chunks = {"chunks": (N_SLOTS, 1, BOX_SIZE, BOX_SIZE)}
-        stats.to_zarr(tmp, mode="a", zarr_format=2, consolidated=True,
-                      encoding={f"clim_{k}": clim_chunks for k in ("mean", "std", "count")})
-        _swap_into_place(tmp, out)
+            _stream(files, box_list, writer, var, read_days)
+        _write_statistics(tmp, moments, writer, box_list, coords, dates[0], window_days, attrs)
+        swap_into_place(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
@@ -452,15 +292,6 @@ def open_prepared(path: str | os.PathLike[str]) -> xr.Dataset:
             "`idff-ts data prepare`"
         )
     return ds.set_coords("mask")
-
-
-def _version() -> str:
-    try:
-        from idff_ts import __version__
-
-        return str(__version__)
-    except ImportError:  # pragma: no cover
-        return "unknown"
 
 
 __all__ = ["PRODUCT", "open_prepared", "prepare_archive"]
