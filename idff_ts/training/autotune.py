@@ -8,7 +8,10 @@ this order: trend ∈ {none, diff, linear}, seasonal ∈ {on, off} (calendar dat
 only), context ∈ three cadence-based lengths, σ ∈ {0.5, 1, 2}. It stops when the user's time
 budget is spent (the first candidate always runs). The best candidate's model is returned
 (no refit), with every trial, its score and time, and a sentence saying why it was chosen —
-stored in :class:`TunedSeries` and printed. Model selection uses the validation split only.
+stored in :class:`TunedSeries` and printed. Each candidate's ensemble spread is calibrated
+on the same validation forecasts (per-lead variance inflation, :func:`spread_inflation`) before
+it is scored, and the chosen model keeps its factors. Model selection uses the validation split
+only.
 """
 
 from __future__ import annotations
@@ -55,6 +58,7 @@ class TunedSeries:
     horizon: int
     trials: list[dict[str, Any]] = field(default_factory=list)
     reason: str = ""
+    inflation: np.ndarray | None = None
 
     def forecast(
         self, values: np.ndarray, times: np.ndarray, init_idx: np.ndarray, members: int = 20,
@@ -68,7 +72,11 @@ class TunedSeries:
                               times=times)
         vt = valid_times(times, np.asarray(init_idx), self.horizon, self.encoding.cadence)
         vidx = np.asarray(init_idx)[:, None] + np.arange(1, self.horizon + 1)[None, :]
-        return self.encoding.decode(zf, vt, vidx, x[np.asarray(init_idx)])
+        ens = self.encoding.decode(zf, vt, vidx, x[np.asarray(init_idx)])
+        if self.inflation is None:
+            return ens
+        mean = ens.mean(axis=2, keepdims=True)
+        return mean + self.inflation[None, :, None, None] * (ens - mean)
 
     def summary(self) -> str:
         lines = [f"autotune chose {asdict(self.candidate)}: {self.reason}"]
@@ -102,6 +110,19 @@ def validation_origins(n_train: int, n_val: int, horizon: int, context: int) -> 
     return idx
 
 
+def spread_inflation(ens: np.ndarray, truth: np.ndarray) -> np.ndarray:
+    """Per-lead factors ``f_k = RMSE_k / spread_k`` (clipped to [0.5, 5]) that make the
+    validation spread-skill ratio 1: ensemble variance inflation (e.g. Anderson & Anderson 1999;
+    Gneiting et al. 2005 calibrate spread on a training period the same way). ``ens``
+    ``(I, K, M, P)``, ``truth`` ``(I, K, P)``; NaN points are ignored."""
+    m = ens.shape[2]
+    var = np.nanmean(np.var(ens, axis=2, ddof=1), axis=(0, 2)) * (m + 1) / m
+    mse = np.nanmean((ens.mean(axis=2) - truth) ** 2, axis=(0, 2))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f = np.sqrt(mse / var)
+    return np.clip(np.where(np.isfinite(f), f, 1.0), 0.5, 5.0)
+
+
 def _score(
     tuned: TunedSeries, x: np.ndarray, times: np.ndarray, n_train: int, n_val: int,
     scale: np.ndarray, seed: int,
@@ -114,9 +135,13 @@ def _score(
     idx = np.array([i for i in idx if ok[i - ctx + 1 : i + 1].all()], dtype=np.int64)
     if idx.size == 0:
         return float("inf")
+    tuned.inflation = None
     fc = tuned.forecast(x[: n_train + n_val], times[: n_train + n_val], idx, VAL_MEMBERS,
                         seed + 1000)
     truth = x[idx[:, None] + np.arange(1, k + 1)[None, :]]  # (I, K, P)
+    tuned.inflation = spread_inflation(fc, truth)
+    mean = fc.mean(axis=2, keepdims=True)
+    fc = mean + tuned.inflation[None, :, None, None] * (fc - mean)
     crps = crps_ensemble(fc, truth, member_axis=2, estimator="fair", nan_policy="omit")
     return float(np.nanmean(crps / scale))
 
@@ -133,6 +158,18 @@ def _fit_candidate(
     return TunedSeries(enc, fit, cand, horizon)
 
 
+def train_candidate(
+    cand: Candidate, values: np.ndarray, times: np.ndarray, cadence: Cadence, n_train: int,
+    n_val: int, horizon: int, seed: int = 0,
+) -> tuple[TunedSeries, float]:
+    """Train one candidate, calibrate its spread on validation; ``(model, validation CRPS)``."""
+    x = np.asarray(values, dtype=np.float64).reshape(len(values), -1)
+    scale = np.nanstd(x[:n_train], axis=0)
+    scale = np.where(scale > 0, scale, 1.0)
+    tuned = _fit_candidate(cand, x, times, cadence, n_train, n_val, horizon, seed)
+    return tuned, _score(tuned, x, times, n_train, n_val, scale, seed)
+
+
 def autotune(
     values: np.ndarray, times: np.ndarray, cadence: Cadence, n_train: int, n_val: int,
     horizon: int, *, seed: int = 0, budget_s: float = DEFAULT_BUDGET_S,
@@ -143,8 +180,6 @@ def autotune(
     ``fixed`` pins knobs the user gave (e.g. ``{"context": 12}``); they are not searched.
     """
     x = np.asarray(values, dtype=np.float64).reshape(len(values), -1)
-    scale = np.nanstd(x[:n_train], axis=0)
-    scale = np.where(scale > 0, scale, 1.0)
     fixed = dict(fixed or {})
     first = replace(default_candidate(cadence), **fixed)
     seen: dict[Candidate, float] = {}
@@ -158,8 +193,8 @@ def autotune(
             if cand in seen or (best is not None and time.perf_counter() - start > budget_s):
                 continue
             t0 = time.perf_counter()
-            tuned = _fit_candidate(cand, x, times, cadence, n_train, n_val, horizon, seed)
-            seen[cand] = _score(tuned, x, times, n_train, n_val, scale, seed)
+            tuned, seen[cand] = train_candidate(cand, x, times, cadence, n_train, n_val,
+                                                horizon, seed)
             trials.append({"candidate": asdict(cand), "val_crps": seen[cand],
                            "seconds": time.perf_counter() - t0})
             if best is None or seen[cand] < seen[best.candidate]:
@@ -177,5 +212,5 @@ def autotune(
     return best
 
 
-__all__ = ["Candidate", "TunedSeries", "autotune", "search_knobs", "default_candidate",
+__all__ = ["Candidate", "TunedSeries", "autotune", "search_knobs", "spread_inflation", "train_candidate", "default_candidate",
            "validation_origins"]
