@@ -1,7 +1,12 @@
 """Probabilistic and deterministic scores over named dims (evaluation.md §1).
 
-Each metric states its formula, reference and cost in its module; each is checked against a
-brute-force or independent oracle in ``tests/metrics``.
+Each metric states its formula, reference and cost in its module and is a few lines of maths
+on arrays plus the shared pieces: :mod:`~idff_ts.metrics.options` (the options every metric
+takes), :mod:`~idff_ts.metrics.kernel` (the kernel form and NaN policy of CRPS and the energy
+score), :mod:`~idff_ts.metrics.wrapper` (the xarray wrapper: named dims, exact alignment,
+masked reduction, attrs). :func:`idff_ts.evaluate` adds :mod:`~idff_ts.metrics.alignment`
+(truth at the valid times) and :mod:`~idff_ts.metrics.lead_scores` (the per-lead table).
+Each metric is checked against a brute-force or independent oracle in ``tests/metrics``.
 """
 
 from __future__ import annotations
