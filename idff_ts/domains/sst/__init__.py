@@ -13,6 +13,7 @@ Everything specific to SST lives in this folder (data.md §2); one concept per m
 ``protocol``           boxes, splits, L, K, M (:data:`DYFFUSION`, the scaled :data:`DEMO`)
 ``tiles``              any OISST input → normalised SST → tiles ``(time, box, y, x)``
 ``climatology``        the harmonic day-of-year climatology stored in checkpoints
+``harmonics``          its annual harmonic basis and per-pixel weighted least squares
 ``train``              :func:`fit_sst` (UNet, box series, ocean mask, climatology inside)
 ``encode``, ``decode`` physical ↔ model states around the generic ensemble step
 ``forecast``           :func:`forecast_sst`: encode → sample → decode

@@ -45,40 +45,13 @@ import numpy as np
 import xarray as xr
 
 from idff_ts.domains.sst.dyffusion import FEB29_SLOT, N_SLOTS, DoyClimatology, doy_slot
+from idff_ts.domains.sst.harmonics import harmonic_basis, weighted_lstsq
 from idff_ts.errors import CheckpointError, ConfigError, DataError
 
 #: Default number of annual harmonics (annual, semi-annual and 4-month cycles).
 N_HARMONICS = 3
 #: Floor of σ_H in °C (a pixel is never divided by less).
 MIN_STD = 0.05
-
-
-def harmonic_basis(slots: np.ndarray | Sequence[int], n_harmonics: int) -> np.ndarray:
-    """``(n, 2H + 1)`` float64 basis ``[1, cos θ, sin θ, …, cos Hθ, sin Hθ]``, ``θ = 2π(s−1)/366``."""
-    s = np.asarray(slots, dtype=np.float64).ravel()
-    theta = 2.0 * np.pi * (s - 1.0) / N_SLOTS
-    cols = [np.ones_like(theta)]
-    for j in range(1, n_harmonics + 1):
-        cols += [np.cos(j * theta), np.sin(j * theta)]
-    return np.stack(cols, axis=1)
-
-
-def _weighted_lstsq(basis: np.ndarray, values: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Per-column weighted least squares: ``argmin_c Σ_s w[s,p] (B[s] · c[:, p] − v[s, p])²``.
-
-    ``basis`` (S, K), ``values`` and ``weights`` (S, P) → coefficients (K, P); columns without
-    weight get zeros.
-    """
-    v = np.where(weights > 0, values, 0.0)
-    gram = np.einsum("sp,sk,sl->pkl", weights, basis, basis)  # (P, K, K)
-    rhs = np.einsum("sp,sk,sp->pk", weights, basis, v)  # (P, K)
-    ok = weights.sum(axis=0) > 0
-    coef = np.zeros((basis.shape[1], values.shape[1]), dtype=np.float64)
-    if ok.any():
-        k = basis.shape[1]
-        gram_ok = gram[ok] + 1e-12 * np.eye(k)[None]
-        coef[:, ok] = np.linalg.solve(gram_ok, rhs[ok][..., None])[..., 0].T
-    return coef
 
 
 @dataclass(frozen=True)
@@ -148,10 +121,10 @@ class HarmonicClimatology:
         weights[f] = weights[f - 1] / 4.0
         weights[:, ~ocean] = 0.0
         basis = harmonic_basis(np.arange(1, N_SLOTS + 1), n_harmonics)
-        mean_coef = _weighted_lstsq(basis, mean, weights)
+        mean_coef = weighted_lstsq(basis, mean, weights)
         resid2 = np.where(weights > 0, std**2 + (mean - basis @ mean_coef) ** 2, 1.0)
         log_r2 = np.log(np.maximum(resid2, min_std**2))
-        var_coef = _weighted_lstsq(basis, log_r2, weights)
+        var_coef = weighted_lstsq(basis, log_r2, weights)
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             ratio = (weights * resid2 / np.exp(basis @ var_coef)).sum(0) / weights.sum(0)
         var_coef[0] += np.log(np.where(np.isfinite(ratio) & (ratio > 0), ratio, 1.0))
