@@ -95,12 +95,20 @@ def evaluate_harmonics(
 
 
 def slot_of(times: Any, cadence: Cadence) -> np.ndarray:
-    """Slot index ``0..S-1`` of each time (phase of year times ``S``); zeros without a season."""
+    """Slot index ``0..S-1`` of each time: the month for monthly data, the week of the year
+    (day-of-year // 7, week 53 merged into 52) for weekly data, ``⌊φ · 365⌋`` of the phase of
+    year ``φ`` for daily data; zeros without a season."""
     n_slots = SLOTS.get(cadence.kind)
     if n_slots is None:
         return np.zeros(np.size(times), dtype=np.int64)
-    slots = np.floor(phase_of_year(times) * n_slots).astype(np.int64)
-    return np.minimum(slots, n_slots - 1)
+    t = pd.DatetimeIndex(np.atleast_1d(np.asarray(times, dtype="datetime64[ns]")))
+    if cadence.kind == "monthly":
+        slots = np.asarray(t.month) - 1
+    elif cadence.kind == "weekly":
+        slots = (np.asarray(t.dayofyear) - 1) // 7
+    else:
+        slots = np.floor(phase_of_year(t.values) * n_slots).astype(np.int64)
+    return np.minimum(slots, n_slots - 1).astype(np.int64)
 
 
 @dataclass(frozen=True)
