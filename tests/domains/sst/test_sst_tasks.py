@@ -66,6 +66,10 @@ def test_standardisation_fitted_on_training_years_only(archive, trained):
     assert tuple(stored.period) == ("2016-01-01", "2018-12-31")
     info = fc.data_info["sst"]
     assert info["boxes"] == [88, 89] and info["tile_size"] == 60
+    assert fc.data_info["domain"] == "sst"  # the registry finds the domain by name
+    from idff_ts.domains import domain_for_model
+
+    assert domain_for_model(fc.data_info).name == "sst"
     assert info["protocol"]["train"] == ["2016-01-01", "2018-12-31"]
     # the network's own normaliser saw only (standardised) training data: mean ~ 0, std ~ 1
     assert abs(float(np.ravel(fc.mean)[0])) < 0.1 and 0.8 < float(np.ravel(fc.std)[0]) < 1.2
