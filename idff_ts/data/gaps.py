@@ -22,13 +22,14 @@ import pandas as pd
 from idff_ts.errors import DataError
 
 
-def static_mask(values: np.ndarray) -> np.ndarray:
+def static_mask(values: np.ndarray, time_axis: int = 0) -> np.ndarray:
     """``(*state)`` bool: True where the point has a finite value at some time.
 
-    ``values`` is ``(T, *state)`` or ``(n_series, T, *state)`` (then time is axis 1).
+    ``values`` is ``(T, *state)`` (``time_axis=0``) or ``(n_series, T, *state)``
+    (``time_axis=1``: series and time are both reduced).
     """
     v = np.asarray(values)
-    axes = (0,) if v.ndim < 3 else (0, 1)
+    axes = tuple(range(time_axis + 1))
     mask = np.isfinite(v).any(axis=axes)
     if not mask.any():
         raise DataError("every value is missing (NaN): expected some finite data")
