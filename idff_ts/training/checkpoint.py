@@ -13,7 +13,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import pickle
 import tempfile
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +23,7 @@ import numpy as np
 import torch
 
 from idff_ts.config import ModelConfig, SamplerConfig, from_dict, to_dict
-from idff_ts.errors import CheckpointError
+from idff_ts.errors import CheckpointError, ConfigError
 from idff_ts.model import Forecaster, build_method
 
 FORMAT_VERSION = 1
@@ -77,54 +79,169 @@ def save_checkpoint(path: str | Path, forecaster: Forecaster, extra: dict[str, A
 
 def read_config(path: str | Path) -> dict[str, Any]:
     """The JSON config of a checkpoint, without building the network."""
-    return json.loads(_load_payload(path)[0]["config_json"])
+    return _parse_config(*_load_payload(path)[::2])
 
 
-def _load_payload(path: str | Path, map_location: str | torch.device = "cpu") -> tuple[dict, str]:
+def _load_payload(
+    path: str | Path, map_location: str | torch.device = "cpu"
+) -> tuple[dict, str, Path]:
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"checkpoint not found: {path}")
     digest = sha256_file(path)
     side = path.with_name(path.name + ".sha256")
     if side.is_file():
-        expected = side.read_text().split()[0] if side.read_text().strip() else ""
+        text = side.read_text(errors="replace")
+        expected = text.split()[0] if text.strip() else ""
         if expected != digest:
             raise CheckpointError(
                 f"checkpoint {path} is corrupted: sha256 {digest[:12]}… does not match "
                 f"{side.name} ({expected[:12]}…)"
             )
-    try:
-        payload = torch.load(path, map_location=map_location, weights_only=True)
-    except Exception as exc:  # noqa: BLE001 - any unpickling failure is a bad checkpoint
-        raise CheckpointError(f"cannot read checkpoint {path}: {exc}") from None
+    payload = safe_torch_load(path, map_location)
     if not isinstance(payload, dict) or "config_json" not in payload:
-        raise CheckpointError(f"{path} is not an idff-ts checkpoint (no config_json)")
-    return payload, digest
+        raise CheckpointError(
+            f"{path} is not an idff-ts checkpoint: expected a dict with config_json and "
+            f"state_dict, found {_describe(payload)}"
+        )
+    return payload, digest, path
+
+
+def safe_torch_load(path: str | Path, map_location: str | torch.device = "cpu") -> Any:
+    """``torch.load(path, weights_only=True)`` with one-line :class:`CheckpointError` errors.
+
+    Tells a file that is not a torch archive (random bytes, another format), a truncated one
+    (a zip archive without its end record) and one holding Python objects other than tensors
+    and primitives (refused unread, since unpickling them could run code) apart. Never relays
+    torch's advice to retry with ``weights_only=False``.
+    """
+    path = Path(path)
+    try:
+        return torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as exc:
+        if not zipfile.is_zipfile(path):  # not torch's zip format: not a pickle of objects
+            raise CheckpointError(_unreadable_message(path, exc)) from None
+        raise CheckpointError(
+            f"refused {path}: it holds Python objects other than tensors and numbers, which "
+            "could run code when loaded; expected a checkpoint written by idff-ts"
+        ) from None
+    except Exception as exc:  # noqa: BLE001 - anything else: tell what the file is
+        raise CheckpointError(_unreadable_message(path, exc)) from None
+
+
+def _unreadable_message(path: Path, exc: BaseException) -> str:
+    size = path.stat().st_size
+    with open(path, "rb") as fh:
+        head = fh.read(4)
+    if size == 0:
+        return f"cannot read checkpoint {path}: the file is empty; expected a torch checkpoint"
+    if head == b"PK\x03\x04" and not zipfile.is_zipfile(path):
+        return (
+            f"checkpoint {path} is truncated or damaged ({size} bytes, the end of its zip archive "
+            "is missing); copy it again or re-run training"
+        )
+    found = "a zip archive without torch data" if zipfile.is_zipfile(path) else "another format"
+    detail = " ".join(str(exc).split())[:120]
+    return (
+        f"cannot read {path} as a torch checkpoint: found {found} ({size} bytes; {detail}); "
+        "expected a model.pt written by idff-ts train"
+    )
+
+
+def _describe(obj: Any) -> str:
+    if isinstance(obj, dict):
+        return f"a dict with keys {sorted(map(str, obj))[:8]}"
+    return f"a {type(obj).__name__}"
+
+
+def _parse_config(payload: dict, path: Path) -> dict[str, Any]:
+    """The checkpoint's JSON config as a dict; :class:`CheckpointError` if it is not one."""
+    try:
+        config = json.loads(payload["config_json"])
+    except (TypeError, ValueError) as exc:
+        raise CheckpointError(f"checkpoint {path} has a damaged config (not JSON: {exc})") from None
+    if not isinstance(config, dict):
+        raise CheckpointError(
+            f"checkpoint {path} has a damaged config: expected a JSON object, found "
+            f"{type(config).__name__}"
+        )
+    return config
 
 
 def load_checkpoint(path: str | Path, map_location: str | torch.device = "cpu") -> Forecaster:
     """Read a checkpoint (weights only, hash-checked) into a :class:`Forecaster`."""
-    payload, digest = _load_payload(path, map_location)
-    config = json.loads(payload["config_json"])
+    payload, digest, path = _load_payload(path, map_location)
+    config = _parse_config(payload, path)
     if config.get("format_version") != FORMAT_VERSION:
         raise CheckpointError(
             f"checkpoint format {config.get('format_version')} unsupported; expected {FORMAT_VERSION}"
         )
-    cfg = from_dict(ModelConfig, config["model"])
-    method = build_method(config["method"], cfg)
-    method.load_state_dict(payload["state_dict"])
+    try:
+        cfg = from_dict(ModelConfig, _section(config, "model", path))
+        sampler = from_dict(SamplerConfig, _section(config, "sampler", path))
+    except ConfigError as exc:
+        raise CheckpointError(f"checkpoint {path} has an invalid config: {exc}") from None
+    method = build_method(str(config.get("method")), cfg)
+    _load_weights(method, payload.get("state_dict"), path)
     method.eval()
-    state_shape = cfg.state_shape
     return Forecaster(
         method=method,
-        mean=np.asarray(config["mean"], dtype=np.float32).reshape(_stat_shape(config["mean"], state_shape)),
-        std=np.asarray(config["std"], dtype=np.float32).reshape(_stat_shape(config["std"], state_shape)),
-        sampler=from_dict(SamplerConfig, config["sampler"]),
-        data_info=config.get("data_info", {}),
+        mean=_stat(config, "mean", cfg.state_shape, path),
+        std=_stat(config, "std", cfg.state_shape, path),
+        sampler=sampler,
+        data_info=config.get("data_info") if isinstance(config.get("data_info"), dict) else {},
         sha256=digest,
-        assets={str(k): v.numpy() for k, v in (payload.get("assets") or {}).items()},
+        assets=_assets(payload.get("assets"), path),
     )
 
 
-def _stat_shape(values: Any, state_shape: tuple[int, ...]) -> tuple[int, ...]:
-    return np.asarray(values).shape
+def _section(config: dict, key: str, path: Path) -> dict[str, Any]:
+    value = config.get(key)
+    if not isinstance(value, dict):
+        raise CheckpointError(
+            f"checkpoint {path} has a damaged config: expected a {key!r} mapping, found "
+            f"{type(value).__name__}"
+        )
+    return value
+
+
+def _load_weights(method: torch.nn.Module, state: Any, path: Path) -> None:
+    """Load ``state`` into ``method``; a one-line error if it is another architecture."""
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise CheckpointError(f"checkpoint {path} has no state_dict of tensors")
+    try:
+        method.load_state_dict(state)
+    except RuntimeError as exc:
+        raise CheckpointError(
+            f"checkpoint {path}: its weights do not fit the architecture its config describes "
+            f"({state_mismatch(exc)}); the file was edited or written by another idff-ts version"
+        ) from None
+
+
+def state_mismatch(exc: BaseException) -> str:
+    """The first concrete problem of torch's multi-line ``load_state_dict`` error, one line."""
+    lines = [" ".join(line.split()) for line in str(exc).splitlines()]
+    detail = next((ln for ln in lines[1:] if ln), lines[0] if lines else "")
+    detail = detail.replace("copying a param with shape ", "").replace("torch.Size", "")
+    return detail[:200] + ("…" if len(detail) > 200 else "")
+
+
+def _stat(config: dict, key: str, state_shape: tuple[int, ...], path: Path) -> np.ndarray:
+    """The normalisation ``mean``/``std``, checked to broadcast against the state shape."""
+    try:
+        values = np.asarray(config[key], dtype=np.float32)
+        np.broadcast_shapes(values.shape, state_shape)
+    except (KeyError, TypeError, ValueError):
+        raise CheckpointError(
+            f"checkpoint {path} has a damaged config: {key!r} does not match the state shape "
+            f"{list(state_shape)}"
+        ) from None
+    return values
+
+
+def _assets(assets: Any, path: Path) -> dict[str, np.ndarray]:
+    if assets is None:
+        return {}
+    if not isinstance(assets, dict) or not all(isinstance(v, torch.Tensor) for v in assets.values()):
+        raise CheckpointError(f"checkpoint {path} has damaged assets (expected tensors)")
+    return {str(k): v.numpy() for k, v in assets.items()}
