@@ -25,3 +25,7 @@ class CheckpointError(IdffError):
 
 class UsageError(IdffError):
     """The command line is incomplete or contradictory (CLI exit code 2, like a bad flag)."""
+
+
+class OutputExistsError(DataError):
+    """An output exists and the command was not told to replace it (CLI: ``--overwrite``)."""

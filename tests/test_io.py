@@ -7,8 +7,10 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from idff_ts.errors import DataError
+from idff_ts.errors import DataError, OutputExistsError
 from idff_ts.io import (
+    check_output_path,
+    load_values,
     open_user_data,
     output_format,
     provenance_attrs,
@@ -72,8 +74,9 @@ def test_netcdf_replaces_atomically_and_failure_keeps_old_file(tmp_path, monkeyp
         raise OSError("disk full")
 
     monkeypatch.setattr(xr.Dataset, "to_netcdf", boom)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(DataError, match="disk full") as err:
         write_dataset(_ds(value=3.0), path)
+    assert str(path) in str(err.value) and ".tmp-" not in str(err.value)  # the user's path
     assert path.read_bytes() == before
     assert _siblings(path) == []
 
@@ -92,8 +95,9 @@ def test_zarr_write_replace_and_failure_keeps_old_store(tmp_path, monkeypatch):
         raise RuntimeError("interrupted")
 
     monkeypatch.setattr(xr.Dataset, "to_zarr", boom)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(DataError, match="interrupted") as err:
         write_dataset(_ds(value=3.0), path)
+    assert str(path) in str(err.value) and ".tmp-" not in str(err.value)
     with xr.open_zarr(path) as back:
         assert float(back["x"][0, 0]) == 2.0
     assert _siblings(path) == []
@@ -182,3 +186,84 @@ def test_unreadable_file(tmp_path):
     (tmp_path / "a.nc").write_text("not netcdf")
     with pytest.raises(DataError, match="cannot read"):
         open_user_data(tmp_path / "a.nc", "x")
+
+
+# ------------------------------------------------------------------ one overwrite rule (issue 16)
+
+
+@pytest.mark.parametrize("name", ["f.nc", "f.zarr"])
+def test_existing_output_is_refused_without_overwrite(tmp_path, name):
+    path = tmp_path / name
+    write_dataset(_ds(value=1.0), path)
+    with pytest.raises(OutputExistsError, match="--overwrite"):
+        write_dataset(_ds(value=2.0), path, overwrite=False)
+    reader = xr.open_zarr if name.endswith(".zarr") else xr.open_dataset
+    with reader(path) as back:
+        assert float(back["x"][0, 0]) == 1.0
+    assert _siblings(path) == []
+    write_dataset(_ds(value=2.0), path, overwrite=True)
+    with reader(path) as back:
+        assert float(back["x"][0, 0]) == 2.0
+
+
+def test_no_clobber_when_a_concurrent_writer_got_there_first(tmp_path, monkeypatch):
+    """Without overwrite, an output that appears during the write is not replaced."""
+    path = tmp_path / "f.nc"
+    real = xr.Dataset.to_netcdf
+
+    def racing(self, target, *args, **kwargs):
+        real(self, target, *args, **kwargs)
+        path.write_bytes(b"the other writer's file")  # appears between check and rename
+
+    monkeypatch.setattr(xr.Dataset, "to_netcdf", racing)
+    with pytest.raises(OutputExistsError, match="appeared while writing"):
+        write_dataset(_ds(), path, overwrite=False)
+    assert path.read_bytes() == b"the other writer's file"
+    assert _siblings(path) == []
+
+
+def test_two_concurrent_writers_leave_one_valid_file(tmp_path):
+    """Two processes replacing one output at once: the survivor is a complete, readable file."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "f.nc"
+    code = (
+        "import sys, numpy as np, xarray as xr; from idff_ts.io import write_dataset\n"
+        "v = float(sys.argv[1]); ds = xr.Dataset({'x': (('time',), np.full(20000, v))})\n"
+        "for _ in range(3): write_dataset(ds, sys.argv[2])\n"
+    )
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(v), str(path)]) for v in (1, 2)]
+    assert [p.wait(timeout=120) for p in procs] == [0, 0]
+    with xr.open_dataset(path) as back:
+        values = np.unique(back["x"].values)
+    assert values.size == 1 and values[0] in (1.0, 2.0)
+    assert _siblings(path) == []
+
+
+@pytest.mark.parametrize(
+    "name,setup,needle",
+    [
+        ("out.txt", None, "unknown output suffix"),
+        ("dir.nc", lambda p: p.mkdir(), "existing folder"),
+        ("f.zarr", lambda p: p.write_text("x"), "existing file"),
+        ("afile/out.nc", lambda p: p.parent.write_text("x"), "is a file"),
+    ],
+)
+def test_check_output_path_refuses_before_any_work(tmp_path, name, setup, needle):
+    path = tmp_path / name
+    if setup is not None:
+        setup(path)
+    with pytest.raises(DataError, match=needle):
+        check_output_path(path, overwrite=True)
+
+
+def test_unreadable_chunks_are_a_data_error_naming_the_store(tmp_path):
+    store = tmp_path / "s.zarr"
+    _ds().to_zarr(store, zarr_format=2, consolidated=True)
+    for chunk in (store / "x").iterdir():
+        if not chunk.name.startswith("."):
+            chunk.write_bytes(b"not a compressed chunk")
+    da = open_user_data(store, "x")
+    with pytest.raises(DataError, match="s.zarr.*damaged"):
+        load_values(da)
