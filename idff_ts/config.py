@@ -8,67 +8,13 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import math
-import numbers
-import types
-import typing
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-import numpy as np
-
+from idff_ts.config_types import check_field_types
 from idff_ts.errors import ConfigError
 
 T = TypeVar("T")
-
-
-def _kind_ok(value: Any, kind: Any) -> bool:
-    """Whether ``value`` is of the annotated ``kind`` (bool is no number; ints are floats)."""
-    if kind is bool:
-        return isinstance(value, bool | np.bool_)
-    if kind is int:
-        return isinstance(value, numbers.Integral) and not isinstance(value, bool)
-    if kind is float:
-        return isinstance(value, numbers.Real) and not isinstance(value, bool)
-    if kind is str:
-        return isinstance(value, str)
-    origin = typing.get_origin(kind)
-    if origin is tuple:
-        inner = typing.get_args(kind)[0]
-        return isinstance(value, list | tuple) and all(_kind_ok(v, inner) for v in value)
-    if origin in (typing.Union, types.UnionType):
-        return any(_kind_ok(value, k) for k in typing.get_args(kind))
-    return True
-
-
-def _kind_name(kind: Any) -> str:
-    names = {bool: "true/false", int: "an integer", float: "a number", str: "a string"}
-    if kind in names:
-        return names[kind]
-    if typing.get_origin(kind) is tuple:
-        inner = _kind_name(typing.get_args(kind)[0]).removeprefix("an ").removeprefix("a ")
-        return f"a list of {inner}s"
-    return " or ".join(_kind_name(k) for k in typing.get_args(kind))
-
-
-def check_field_types(cfg: Any) -> None:
-    """:class:`ConfigError` naming the first field whose value is not of its annotated type.
-
-    Numbers must be finite (no NaN or infinity). Runs first in every config's
-    ``__post_init__``, so values from YAML, JSON or keyword arguments are checked alike.
-    """
-    hints = typing.get_type_hints(type(cfg))
-    for f in dataclasses.fields(cfg):
-        value, kind = getattr(cfg, f.name), hints[f.name]
-        if not _kind_ok(value, kind):
-            raise ConfigError(
-                f"{type(cfg).__name__}.{f.name}: expected {_kind_name(kind)}, found {value!r} "
-                f"({type(value).__name__})"
-            )
-        if isinstance(value, numbers.Real) and not math.isfinite(value):
-            raise ConfigError(
-                f"{type(cfg).__name__}.{f.name}: expected a finite number, found {value!r}"
-            )
 
 
 @dataclass(frozen=True)

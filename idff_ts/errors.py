@@ -29,3 +29,7 @@ class UsageError(IdffError):
 
 class OutputExistsError(DataError):
     """An output exists and the command was not told to replace it (CLI: ``--overwrite``)."""
+
+
+class ResourceError(ConfigError):
+    """A request that cannot fit (memory), refused before anything is allocated."""
