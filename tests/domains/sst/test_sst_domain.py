@@ -97,3 +97,28 @@ def test_encode_is_the_climatology_standardisation(demo_model):
     np.testing.assert_allclose(encoded.context[:, 0, 0], expected, rtol=1e-5, atol=1e-5)
     with pytest.raises(ConfigError, match="unknown option"):
         sst.encode(data, demo_model, ForecastRequest(options={"levels": 3}))
+
+
+def _request(**changes):
+    from idff_ts.domains.base import TrainRequest
+
+    fields = dict(task=get_task("sst-etp"), data=None, var=None, val_data=None, context=None,
+                  horizon=None, file_context=None, file_horizon=None, model={},
+                  train={"seed": 0}, options={"box": None, "train_period": None,
+                                              "val_period": None},
+                  out_dir=None, resume_from=None, accelerator="cpu", devices=1, progress=False)
+    fields.update(changes)
+    return TrainRequest(**fields)
+
+
+def test_cli_training_refuses_what_the_protocol_fixes_before_any_work():
+    sst = get_domain("sst")
+    for changes in ({"context": 2}, {"horizon": 3}, {"val_data": "v.nc"}, {"var": "anom"}):
+        with pytest.raises(UsageError, match="the protocol fixes them"):
+            sst.train_from_cli(_request(**changes))
+    with pytest.raises(ConfigError, match="fix context and horizon"):
+        sst.train_from_cli(_request(file_horizon=5))
+    with pytest.raises(UsageError, match="needs your OISST archive"):
+        sst.train_from_cli(_request())  # sst-etp has no bundled archive
+    with pytest.raises(UsageError, match="--box ocean"):
+        sst.train_from_cli(_request(data="x.nc", options={"box": "ocean"}))
