@@ -39,10 +39,10 @@ _LAZY: dict[str, tuple[str, str]] = {
 if TYPE_CHECKING:
     from idff_ts.config import ModelConfig, SamplerConfig, TrainConfig
     from idff_ts.domains.attractors.simulate import simulate_attractor
+    from idff_ts.fitting import fit
     from idff_ts.model import Forecaster
     from idff_ts.training.checkpoint import load_checkpoint as load_model
     from idff_ts.training.checkpoint import save_checkpoint as save_model
-    from idff_ts.fitting import fit
 
 
 def __getattr__(name: str) -> Any:
