@@ -164,7 +164,9 @@ def train_candidate(
 ) -> tuple[TunedSeries, float]:
     """Train one candidate, calibrate its spread on validation; ``(model, validation CRPS)``."""
     x = np.asarray(values, dtype=np.float64).reshape(len(values), -1)
-    scale = np.nanstd(x[:n_train], axis=0)
+    has_data = np.isfinite(x[:n_train]).sum(axis=0) > 1
+    scale = np.ones(x.shape[1])
+    scale[has_data] = np.nanstd(x[:n_train, has_data], axis=0)
     scale = np.where(scale > 0, scale, 1.0)
     tuned = _fit_candidate(cand, x, times, cadence, n_train, n_val, horizon, seed)
     return tuned, _score(tuned, x, times, n_train, n_val, scale, seed)
