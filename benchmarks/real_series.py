@@ -88,9 +88,41 @@ def test_origins(x, n_fit, horizon, stride, max_context) -> np.ndarray:
     return np.asarray(keep, dtype=np.int64)
 
 
+def run_idff(name, x, times, cad, split, k, idx, truth, args) -> dict:
+    """IDFF with defaults: autotune on validation (seed 0), the choice trained with 3 seeds."""
+    from idff_ts.training.autotune import autotune, train_candidate
+
+    n_train, n_val = split
+    t0 = time.perf_counter()
+    tuned = autotune(x, times, cad, n_train, n_val, k, seed=0,
+                     budget_s=args.budget if args.budget is not None else 600.0)
+    tune_s = time.perf_counter() - t0
+    runs = []
+    for seed in SEEDS[: 1 if args.smoke else 3]:
+        t0 = time.perf_counter()
+        model = tuned if seed == 0 else train_candidate(tuned.candidate, x, times, cad,
+                                                        n_train, n_val, k, seed)[0]
+        ens = model.forecast(x, times, idx, MEMBERS, seed=seed)
+        runs.append({"seed": seed, **scores_ensemble(ens, truth),
+                     "train_gaps": model.fit.train_gaps.describe(),
+                     "inflation": model.inflation.tolist(),
+                     "seconds": time.perf_counter() - t0})
+        print(f"[{name}] IDFF seed {seed}: CRPS {runs[-1]['crps']:.4f} SSR {runs[-1]['ssr']:.2f}",
+              flush=True)
+    crps = np.array([r["crps"] for r in runs])
+    return {
+        "crps": float(crps.mean()), "crps_sd": float(crps.std(ddof=1)) if crps.size > 1 else 0.0,
+        "crps_lead": np.mean([r["crps_lead"] for r in runs], axis=0).tolist(),
+        "ssr": float(np.mean([r["ssr"] for r in runs])), "runs": runs,
+        "autotune": {"chosen": tuned.candidate.__dict__, "reason": tuned.reason,
+                     "trials": tuned.trials, "seconds": tune_s,
+                     "encoding": tuned.encoding.describe()},
+    }
+
+
 def run_series(name: str, args: argparse.Namespace) -> dict:
     from idff_ts.data.calendar import infer_cadence, valid_times
-    from idff_ts.training.autotune import CONTEXTS, autotune, train_candidate
+    from idff_ts.training.autotune import CONTEXTS
 
     x, times, units = load_series(name)
     if args.smoke:
@@ -116,31 +148,7 @@ def run_series(name: str, args: argparse.Namespace) -> dict:
         mu, sd = statsforecast_model(model, x, times, cad, n_fit, idx, vt, k)
         methods[model] = {**scores_gaussian(mu, sd, truth), "seconds": time.perf_counter() - t0}
         print(f"[{name}] {model}: CRPS {methods[model]['crps']:.4f}", flush=True)
-    t0 = time.perf_counter()
-    tuned = autotune(x, times, cad, n_train, n_val, k, seed=0,
-                     budget_s=args.budget if args.budget is not None else 600.0)
-    tune_s = time.perf_counter() - t0
-    runs = []
-    for seed in SEEDS[: 1 if args.smoke else 3]:
-        t0 = time.perf_counter()
-        model = tuned if seed == 0 else train_candidate(tuned.candidate, x, times, cad,
-                                                        n_train, n_val, k, seed)[0]
-        ens = model.forecast(x, times, idx, MEMBERS, seed=seed)
-        runs.append({"seed": seed, **scores_ensemble(ens, truth),
-                     "train_gaps": model.fit.train_gaps.describe(),
-                     "inflation": model.inflation.tolist(),
-                     "seconds": time.perf_counter() - t0})
-        print(f"[{name}] IDFF seed {seed}: CRPS {runs[-1]['crps']:.4f} SSR {runs[-1]['ssr']:.2f}",
-              flush=True)
-    crps = np.array([r["crps"] for r in runs])
-    methods["IDFF"] = {
-        "crps": float(crps.mean()), "crps_sd": float(crps.std(ddof=1)) if crps.size > 1 else 0.0,
-        "crps_lead": np.mean([r["crps_lead"] for r in runs], axis=0).tolist(),
-        "ssr": float(np.mean([r["ssr"] for r in runs])), "runs": runs,
-        "autotune": {"chosen": tuned.candidate.__dict__, "reason": tuned.reason,
-                     "trials": tuned.trials, "seconds": tune_s,
-                     "encoding": tuned.encoding.describe()},
-    }
+    methods["IDFF"] = run_idff(name, x, times, cad, (n_train, n_val), k, idx, truth, args)
     return {
         "series": name, "units": units, "cadence": cad.describe(), "n_steps": n,
         "split": {"train": n_train, "val": n_val, "test": n_test}, "horizon": k,
