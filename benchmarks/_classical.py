@@ -103,13 +103,16 @@ def scores_point(fc: np.ndarray, y: np.ndarray) -> dict[str, list[float] | float
     """One-member forecast: CRPS = absolute error, per lead; no SSR."""
     err = np.abs(fc - y)
     per_lead = np.nanmean(err, axis=(0, 2))
-    return {"crps_lead": per_lead.tolist(), "crps": float(per_lead.mean()), "ssr": None}
+    return {"crps_lead": per_lead.tolist(), "crps": float(per_lead.mean()), "ssr": None,
+            "crps_origin": _per_origin(err)}
 
 
 def scores_gaussian(mu: np.ndarray, sd: np.ndarray, y: np.ndarray) -> dict:
-    per_lead = np.nanmean(crps_gaussian(mu, sd, y), axis=(0, 2))
+    crps = crps_gaussian(mu, sd, y)
+    per_lead = np.nanmean(crps, axis=(0, 2))
     ssr = float(np.sqrt(np.nanmean(sd**2)) / np.sqrt(np.nanmean((mu - y) ** 2)))
-    return {"crps_lead": per_lead.tolist(), "crps": float(per_lead.mean()), "ssr": ssr}
+    return {"crps_lead": per_lead.tolist(), "crps": float(per_lead.mean()), "ssr": ssr,
+            "crps_origin": _per_origin(crps)}
 
 
 def scores_ensemble(ens: np.ndarray, y: np.ndarray) -> dict:
@@ -122,7 +125,21 @@ def scores_ensemble(ens: np.ndarray, y: np.ndarray) -> dict:
     var = np.var(ens, axis=2, ddof=1)
     mse = (ens.mean(axis=2) - y) ** 2
     ssr = float(np.sqrt((m + 1) / m * np.nanmean(var)) / np.sqrt(np.nanmean(mse)))
-    return {"crps_lead": per_lead.tolist(), "crps": float(per_lead.mean()), "ssr": ssr}
+    return {"crps_lead": per_lead.tolist(), "crps": float(per_lead.mean()), "ssr": ssr,
+            "crps_origin": _per_origin(crps)}
+
+
+def _per_origin(crps: np.ndarray) -> list[float]:
+    """Mean over leads and points of each origin's ``(I, K, P)`` scores (for paired bootstraps)."""
+    return np.nanmean(crps, axis=(1, 2)).tolist()
+
+
+def paired_bootstrap(a: np.ndarray, b: np.ndarray, n_boot: int = 2000, seed: int = 0) -> list:
+    """95 % interval of ``mean(a − b)`` over origins resampled with replacement."""
+    d = np.asarray(a) - np.asarray(b)
+    rng = np.random.default_rng(seed)
+    means = d[rng.integers(0, d.size, size=(n_boot, d.size))].mean(axis=1)
+    return np.percentile(means, [2.5, 97.5]).tolist()
 
 
 def _ffill(x: np.ndarray) -> np.ndarray:

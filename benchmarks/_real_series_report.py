@@ -42,6 +42,24 @@ def _table(results: list[dict]) -> list[str]:
     return lines
 
 
+def _intervals(results: list[dict]) -> list[str]:
+    """Paired-bootstrap 95 % intervals of IDFF − other (mean CRPS over origins)."""
+    if not all("idff_minus_other_ci95" in r for r in results):
+        return []
+    others = [k for k in ORDER if k != "IDFF"]
+    lines = ["## IDFF − other: paired bootstrap over origins (95 % interval of the mean CRPS "
+             "difference; IDFF averaged over seeds)", "",
+             "| series | " + " | ".join(others) + " |", "|---" * (len(others) + 1) + "|"]
+    for r in results:
+        cells = []
+        for k in others:
+            lo, hi = r["idff_minus_other_ci95"][k]
+            verdict = "lower" if hi < 0 else "higher" if lo > 0 else "tied"
+            cells.append(f"[{lo:.3g}, {hi:.3g}] {verdict}")
+        lines.append(f"| {r['series']} | " + " | ".join(cells) + " |")
+    return lines + [""]
+
+
 def _plot(result: dict, path: Path) -> None:
     import matplotlib
 
@@ -83,6 +101,7 @@ def render(folder: Path) -> int:
         _plot(r, Path(folder).parent / f"real_series_{r['series']}.png")
     lines += ["", f"Within 5 % of the better classical model on {hits} of {len(results)} "
               "series (target: at least 4 of 5).", ""]
+    lines += _intervals(results)
     for r in results:
         at = r["methods"]["IDFF"]["autotune"]
         lines.append(f"- **{r['series']}**: {r['n_origins']} origins (stride {r['origin_stride']}),"

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import properscoring as ps
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "benchmarks"))
@@ -56,3 +57,14 @@ def test_targets_of_one_series():
     assert targets(res) == {"beats_naive": True, "within_5pct_classical": True, "ssr_ok": True}
     res["methods"]["AutoETS"]["crps"] = 0.9
     assert targets(res)["within_5pct_classical"] is False
+
+
+def test_paired_bootstrap_interval():
+    a = np.arange(50.0)
+    np.testing.assert_allclose(cl.paired_bootstrap(a + 0.3, a), [0.3, 0.3])
+    rng = np.random.default_rng(2)
+    d = rng.normal(1.0, 1.0, 400)
+    lo, hi = cl.paired_bootstrap(d, np.zeros(400))
+    se = d.std() / np.sqrt(400)
+    assert lo == pytest.approx(d.mean() - 1.96 * se, abs=0.3 * se)
+    assert hi == pytest.approx(d.mean() + 1.96 * se, abs=0.3 * se)
