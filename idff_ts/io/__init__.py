@@ -31,6 +31,7 @@ from idff_ts.io.metadata import CONVENTIONS, history_line, provenance_attrs
 from idff_ts.io.reading import (
     describe_dims,
     guess_time_dim,
+    load_dataarray,
     load_values,
     missing_time_message,
     open_user_data,
@@ -49,6 +50,7 @@ __all__ = [
     "describe_dims",
     "guess_time_dim",
     "history_line",
+    "load_dataarray",
     "load_values",
     "missing_time_message",
     "open_user_data",

@@ -148,6 +148,23 @@ def open_user_data(
     return da
 
 
+def load_dataarray(da: xr.DataArray, what: str | None = None) -> xr.DataArray:
+    """``da.load()``, with the one-line :class:`DataError` of :func:`load_values`."""
+    try:
+        return da.load()
+    except (RuntimeError, ValueError, OSError, KeyError) as exc:
+        raise DataError(_unreadable(da, exc, what)) from None
+
+
+def _unreadable(da: xr.DataArray, exc: BaseException, what: str | None) -> str:
+    source = what or da.encoding.get("source") or repr(da.name)
+    detail = " ".join(str(exc).split())[:160]
+    return (
+        f"cannot read the values of {da.name!r} from {source}: {type(exc).__name__}: {detail}; "
+        "the file or store is damaged (re-copy or re-download it)"
+    )
+
+
 def load_values(da: xr.DataArray, what: str | None = None) -> np.ndarray:
     """``da.values``, with a :class:`DataError` naming the source if the bytes cannot be decoded.
 
@@ -157,17 +174,13 @@ def load_values(da: xr.DataArray, what: str | None = None) -> np.ndarray:
     try:
         return np.asarray(da.values)
     except (RuntimeError, ValueError, OSError, KeyError) as exc:
-        source = what or da.encoding.get("source") or repr(da.name)
-        detail = " ".join(str(exc).split())[:160]
-        raise DataError(
-            f"cannot read the values of {da.name!r} from {source}: {type(exc).__name__}: "
-            f"{detail}; the file or store is damaged (re-copy or re-download it)"
-        ) from None
+        raise DataError(_unreadable(da, exc, what)) from None
 
 
 __all__ = [
     "describe_dims",
     "guess_time_dim",
+    "load_dataarray",
     "load_values",
     "missing_time_message",
     "open_user_data",

@@ -218,6 +218,31 @@ def _load_weights(method: torch.nn.Module, state: Any, path: Path) -> None:
         ) from None
 
 
+def check_resume(path: str | Path, module: torch.nn.Module) -> None:
+    """Refuse a Lightning ``last.ckpt`` that cannot continue training ``module``, in one line.
+
+    Read with ``weights_only=True`` (:func:`safe_torch_load`: random bytes, truncation and
+    pickled objects get their own messages); it must hold a ``state_dict`` that loads into
+    ``module`` (another architecture names the first mismatch). Loading it here is harmless:
+    Lightning restores the same weights, optimizer and loop state from it next.
+    """
+    path = Path(path)
+    ckpt = safe_torch_load(path)
+    state = ckpt.get("state_dict") if isinstance(ckpt, dict) else None
+    if not isinstance(state, dict) or "global_step" not in ckpt:
+        raise CheckpointError(
+            f"cannot resume from {path}: expected a Lightning checkpoint written by idff-ts train "
+            f"(state_dict, global_step), found {_describe(ckpt)}"
+        )
+    try:
+        module.load_state_dict(state)
+    except RuntimeError as exc:
+        raise CheckpointError(
+            f"cannot resume from {path}: it was written for another architecture "
+            f"({state_mismatch(exc)}); resume with the settings of that run or start afresh"
+        ) from None
+
+
 def state_mismatch(exc: BaseException) -> str:
     """The first concrete problem of torch's multi-line ``load_state_dict`` error, one line."""
     lines = [" ".join(line.split()) for line in str(exc).splitlines()]
