@@ -125,7 +125,7 @@ def run_idff(name, x, times, cad, split, k, idx, truth, args) -> dict:
     }
 
 
-def run_series(name: str, args: argparse.Namespace) -> dict:
+def run_series(name: str, args: argparse.Namespace, prov: dict) -> dict:
     from idff_ts.data.calendar import infer_cadence, valid_times
     from idff_ts.training.autotune import CONTEXTS
 
@@ -165,7 +165,7 @@ def run_series(name: str, args: argparse.Namespace) -> dict:
         "ETS, ARIMA), absolute error (one-member persistence, seasonal naive)",
         "methods": methods,
         "idff_minus_other_ci95": intervals,
-        "provenance": provenance(smoke=bool(args.smoke), argv=sys.argv[1:]),
+        "provenance": {**prov, "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())},
     }
 
 
@@ -193,8 +193,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.smoke and args.budget is None:
         args.budget = 1.0
     out.mkdir(parents=True, exist_ok=True)
+    prov = provenance(smoke=bool(args.smoke), argv=sys.argv[1:])  # the code as it starts
     for name in args.series:
-        result = run_series(name, args)
+        result = run_series(name, args, prov)
         (out / f"{name}.json").write_text(json.dumps(result, indent=1, default=str))
         print(f"[{name}] written to {out / (name + '.json')}", flush=True)
     return render(out)
