@@ -4,8 +4,9 @@
 validation split by the CRPS of rolling-origin forecasts in physical units (fair estimator, 20
 members, mean over leads and variables, each variable in units of its training spread). The
 search is coordinate-wise over small grids (one knob at a time, keeping the best so far), in
-this order: trend ∈ {none, diff, linear}, seasonal ∈ {on, off} (calendar data with a season
-only), context ∈ three cadence-based lengths, σ ∈ {0.5, 1, 2}. It stops when the user's time
+this order: trend ∈ {none, diff, linear}, seasonal ∈ {on, off} and the phase of year as a
+conditioning input ∈ {off, on} (:func:`with_phase`; both for calendar data with a season only),
+context ∈ three cadence-based lengths, σ ∈ {0.5, 1, 2}. It stops when the user's time
 budget is spent (the first candidate always runs). The best candidate's model is returned
 (no refit), with every trial, its score and time, and a sentence saying why it was chosen —
 stored in :class:`TunedSeries` and printed. Each candidate's ensemble spread is calibrated
@@ -25,6 +26,7 @@ import numpy as np
 
 from idff_ts.data.calendar import Cadence, valid_times
 from idff_ts.data.encoding import SeriesEncoding
+from idff_ts.data.seasonal import phase_features
 from idff_ts.metrics.crps import crps_ensemble
 from idff_ts.training.series_fit import AnomalyFit, fit_anomalies, sample_anomalies
 
@@ -46,6 +48,7 @@ class Candidate:
     trend: str
     seasonal: bool
     sigma: float
+    phase: bool = False
 
 
 @dataclass
@@ -67,9 +70,10 @@ class TunedSeries:
         """Physical ``(I, K, M, P)`` ensembles from inits (indices into ``values``, whose index
         0 is the first training step)."""
         x = np.asarray(values, dtype=np.float64).reshape(len(values), -1)
-        z = self.encoding.encode(x, times, np.arange(x.shape[0]))
+        z = with_phase(self.encoding.encode(x, times, np.arange(x.shape[0])), times,
+                       self.candidate.phase)
         zf = sample_anomalies(self.fit.forecaster, z, init_idx, self.horizon, members, seed,
-                              times=times)
+                              times=times)[..., : x.shape[1]]
         vt = valid_times(times, np.asarray(init_idx), self.horizon, self.encoding.cadence)
         vidx = np.asarray(init_idx)[:, None] + np.arange(1, self.horizon + 1)[None, :]
         ens = self.encoding.decode(zf, vt, vidx, x[np.asarray(init_idx)])
@@ -85,11 +89,22 @@ class TunedSeries:
         return "\n".join(lines)
 
 
+def with_phase(z: np.ndarray, times: np.ndarray, phase: bool) -> np.ndarray:
+    """``z`` with the phase of year of each step appended as two conditioning channels
+    ``(sin 2πφ, cos 2πφ)`` when ``phase``: the network sees the season of its context, hence of
+    every target slot (slot k of a regular cadence lies k steps later); the channels are dropped
+    from the forecasts."""
+    if not phase:
+        return z
+    return np.concatenate([z, phase_features(np.asarray(times))], axis=1)
+
+
 def search_knobs(cadence: Cadence) -> list[tuple[str, tuple[Any, ...]]]:
     """The knobs searched for ``cadence`` and their grids, in search order (module docstring)."""
     knobs: list[tuple[str, tuple[Any, ...]]] = [("trend", TRENDS)]
     if cadence.kind in ("daily", "weekly", "monthly"):
         knobs.append(("seasonal", (True, False)))
+        knobs.append(("phase", (False, True)))
     knobs.append(("context", CONTEXTS.get(cadence.kind, CONTEXTS["yearly"])))
     knobs.append(("sigma", SIGMAS))
     return knobs
@@ -153,6 +168,7 @@ def _fit_candidate(
     enc = SeriesEncoding.fit(x[:n_train], times[:n_train], cadence, trend=cand.trend,
                              seasonal=cand.seasonal)
     z = enc.encode(x[: n_train + n_val], times[: n_train + n_val], np.arange(n_train + n_val))
+    z = with_phase(z, times[: n_train + n_val], cand.phase)
     fit = fit_anomalies(z[:n_train], z[max(0, n_train - cand.context) :], context=cand.context,
                         horizon=horizon, sigma=cand.sigma, seed=seed)
     return TunedSeries(enc, fit, cand, horizon)
@@ -214,5 +230,5 @@ def autotune(
     return best
 
 
-__all__ = ["Candidate", "TunedSeries", "autotune", "search_knobs", "spread_inflation", "train_candidate", "default_candidate",
+__all__ = ["Candidate", "TunedSeries", "autotune", "search_knobs", "with_phase", "spread_inflation", "train_candidate", "default_candidate",
            "validation_origins"]

@@ -25,6 +25,15 @@ def test_spread_inflation_restores_unit_spread_skill():
     np.testing.assert_array_equal(at.spread_inflation(tiny, np.ones((5, 2, 1))), 5.0)
 
 
+def test_phase_channels_are_the_phase_of_year():
+    t = pd.to_datetime(["2001-01-01", "2001-07-02"]).values
+    z = np.zeros((2, 1))
+    assert at.with_phase(z, t, False) is z
+    out = at.with_phase(z, t, True)
+    np.testing.assert_allclose(out[:, 1:], [[0.0, 1.0], [np.sin(2 * np.pi * 182 / 365),
+                                                       np.cos(2 * np.pi * 182 / 365)]])
+
+
 def test_default_train_config_gives_small_series_enough_steps():
     cfg, repeats = sf.default_train_config(100)
     steps = cfg.max_epochs * repeats * int(np.ceil(100 / cfg.batch_size))
@@ -36,7 +45,8 @@ def test_default_train_config_gives_small_series_enough_steps():
 def test_search_knobs_per_cadence():
     monthly = infer_cadence(pd.date_range("2000-01-01", periods=30, freq="MS").values)
     yearly = infer_cadence(pd.date_range("1900-01-01", periods=30, freq="YS").values)
-    assert [k for k, _ in at.search_knobs(monthly)] == ["trend", "seasonal", "context", "sigma"]
+    assert [k for k, _ in at.search_knobs(monthly)] == ["trend", "seasonal", "phase", "context",
+                                                        "sigma"]
     assert [k for k, _ in at.search_knobs(yearly)] == ["trend", "context", "sigma"]
 
 
@@ -59,10 +69,11 @@ def test_autotune_with_gaps_records_choice_and_forecasts_on_dates(tiny_steps, ca
     x = 3 * np.sin(2 * np.pi * np.arange(300) / 52.18) + rng.normal(size=300) * 0.3
     x[[20, 21, 90]] = np.nan
     tuned = at.autotune(x, t, infer_cadence(t), 200, 60, 3, budget_s=0.0,
-                        fixed={"context": 2})
+                        fixed={"context": 2, "phase": True})
     out = capsys.readouterr().out
     assert "autotune chose" in out and "budget exhausted" in tuned.reason
-    assert len(tuned.trials) == 1 and tuned.candidate.context == 2
+    assert len(tuned.trials) == 1 and tuned.candidate.context == 2 and tuned.candidate.phase
+    assert tuned.fit.forecaster.cfg.state_shape == (3,)  # the series and two phase channels
     assert tuned.fit.train_gaps.skipped == 6 + 5  # windows of 5 touching steps 20-21 and 90
     ens = tuned.forecast(x, t, np.array([270, 280]), members=4, seed=0)
     assert ens.shape == (2, 3, 4, 1) and np.isfinite(ens).all()
