@@ -67,9 +67,26 @@ def _prepare(ds: xr.Dataset, fmt: Format, compression_level: int) -> tuple[xr.Da
             enc["dtype"] = "float32"
         if fmt == "netcdf" and var.dtype.kind in "iuf":
             enc.update(zlib=True, complevel=int(compression_level))
+        enc.update(_quantise_encoding(var, fmt))
         if enc:
             encoding[str(name)] = enc
     return ds, encoding
+
+
+def _quantise_encoding(var: xr.DataArray, fmt: Format) -> dict[str, Any]:
+    """A float variable's ``encoding["least_significant_digit"]`` kept in both formats.
+
+    netCDF4 rounds such a variable itself; Zarr gets the same rounding as a numcodecs
+    ``Quantize`` filter (e.g. the SST domain's 0.01 °C, :mod:`idff_ts.domains.sst.precision`).
+    """
+    digits = var.encoding.get("least_significant_digit")
+    if digits is None or var.dtype.kind != "f":
+        return {}
+    if fmt == "netcdf":
+        return {"least_significant_digit": int(digits)}
+    from numcodecs import Quantize
+
+    return {"filters": [Quantize(digits=int(digits), dtype="<f4")]}
 
 
 def _temp_sibling(path: Path, tag: str) -> Path:

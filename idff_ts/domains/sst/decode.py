@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from idff_ts.domains.sst.dyffusion.boxes import BOX_SIZE
+from idff_ts.domains.sst.dyffusion.boxes import BOX_SIZE, MASK_FLAG_VALUES
 from idff_ts.domains.sst.encode import EncodedInput, fmt_day
 
 if TYPE_CHECKING:
@@ -76,7 +76,7 @@ def _coords(
             "long_name": "longitude of pixel centres (0-360)"}),
         "mask": (("box", "y", "x"), enc.clim.ocean, {
             "long_name": "ocean mask (True over ocean, False over land)",
-            "flag_values": [0, 1], "flag_meanings": "land ocean"}),
+            "flag_values": MASK_FLAG_VALUES, "flag_meanings": "land ocean"}),
     }
     return {k: xr.Variable(*v) for k, v in coords.items()}
 

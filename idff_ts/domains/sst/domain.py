@@ -78,7 +78,10 @@ class SSTDomain(Domain):
         from idff_ts.domains.sst.decode import decode_forecast
 
         meta = encoded.meta
-        return decode_forecast(meta["tiles"], ensemble, model, meta["sel"], meta["info"])
+        from idff_ts.domains.sst.precision import quantise_on_write
+
+        out = decode_forecast(meta["tiles"], ensemble, model, meta["sel"], meta["info"])
+        return quantise_on_write(out, meta.get("digits"))
 
     # ------------------------------------------------------------------ training
     def fit(self, data: Any, **options: Any) -> Forecaster:
@@ -109,13 +112,16 @@ class SSTDomain(Domain):
         return sst_forecast_inits(source, model, inits, stride)
 
     def forecast_options(self, options: Mapping[str, Any]) -> dict[str, Any]:
-        """``--box 84,85`` → ``boxes=(84, 85)``; other domain flags are refused."""
+        """``--box 84,85`` → ``boxes=(84, 85)``, ``--precision``; other domain flags refused."""
         from idff_ts.domains.sst.cli.train import parse_box_option
 
-        rest = {k: v for k, v in options.items() if k != "box"}
+        rest = {k: v for k, v in options.items() if k not in ("box", "precision")}
         super().forecast_options(rest)
         boxes = parse_box_option(options.get("box"))
-        return {} if boxes is None else {"boxes": boxes}
+        out: dict[str, Any] = {} if boxes is None else {"boxes": boxes}
+        if options.get("precision") is not None:
+            out["precision"] = options["precision"]
+        return out
 
     # ------------------------------------------------------------------ presentation
     def summary(self, forecast: xr.Dataset, written: list[Path]) -> list[Any]:

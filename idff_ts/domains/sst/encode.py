@@ -180,13 +180,17 @@ def encode_request(data: Any, model: Forecaster, request: ForecastRequest) -> En
     ``Encoded.meta`` holds the :class:`EncodedInput` (``"tiles"``), the positions of the boxes
     in the checkpoint's list (``"sel"``) and ``data_info["sst"]`` (``"info"``).
     """
+    from idff_ts.domains.sst.precision import precision_digits
     from idff_ts.domains.sst.train import climatology_of, sst_info
     from idff_ts.forecasting.ensemble import Encoded
     from idff_ts.forecasting.options import resolve_horizon
 
-    unknown = sorted(set(request.options) - {"boxes"})
+    unknown = sorted(set(request.options) - {"boxes", "precision"})
     if unknown:
-        raise ConfigError(f"unknown option(s) {unknown} for SST tile models; expected boxes=")
+        raise ConfigError(
+            f"unknown option(s) {unknown} for SST tile models; expected boxes= or precision="
+        )
+    digits = precision_digits(request.options.get("precision"))
     info = sst_info(model)
     if info is None:
         raise ConfigError("this model is not an SST tile model (trained by fit_sst)")
@@ -201,7 +205,7 @@ def encode_request(data: Any, model: Forecaster, request: ForecastRequest) -> En
         n_ctx=int(model.cfg.context),
     )
     return Encoded(context=enc.context, horizon=k_slots,
-                   meta={"tiles": enc, "sel": sel, "info": info})
+                   meta={"tiles": enc, "sel": sel, "info": info, "digits": digits})
 
 
 __all__ = [

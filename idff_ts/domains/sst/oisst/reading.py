@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from idff_ts.domains.sst.dyffusion.boxes import MASK_FLAG_VALUES
 from idff_ts.domains.sst.oisst.layouts import (
     DEFAULT_CHUNKS,
     MaskFrom,
@@ -145,7 +146,7 @@ def with_mask(da: xr.DataArray, mask_from: MaskFrom | None) -> xr.DataArray:
         raise ConfigError(f"mask_from must be 'first', 'all' or None, got {mask_from!r}")
     ocean.attrs = {
         "long_name": "ocean mask (True over ocean, False over land)",
-        "flag_values": [0, 1],
+        "flag_values": MASK_FLAG_VALUES,
         "flag_meanings": "land ocean",
         "comment": f"ocean where {rule} ({da.time.values[0]!s:.10} first)",
     }

@@ -54,6 +54,7 @@ import xarray as xr
 from idff_ts.domains.sst.dyffusion.boxes import (
     BOX_SIZE,
     ETP_BOXES,
+    MASK_FLAG_VALUES,
     OCEAN_THRESHOLD,
     box_bounds,
     box_coords,
@@ -194,7 +195,7 @@ def _write_statistics(store: Path, moments: DoyMoments, writer: TileWriter,
     stats = clim.to_dataset().reset_coords("mask")
     stats["mask"].attrs = {
         "long_name": "ocean mask (True over ocean, False over land)",
-        "flag_values": [0, 1], "flag_meanings": "land ocean",
+        "flag_values": MASK_FLAG_VALUES, "flag_meanings": "land ocean",
         "comment": f"ocean where SST is finite on {first:%Y-%m-%d}",
     }
     stats.attrs = attrs  # mode="a" replaces the group's attributes
