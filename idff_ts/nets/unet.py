@@ -146,8 +146,11 @@ class UNetBackbone(Backbone):
     level ``i`` has ``base_channels · channel_mult[i]`` channels and ``num_res_blocks`` residual
     blocks on the way down (``+ 1`` on the way up, for the extra skip); ``attention`` adds one
     self-attention layer in the middle (lowest resolution only); ``static_channels = S`` extra
-    fixed input fields (see the module docstring).
+    fixed input fields (see the module docstring). Evaluated in blocks of 8 rows outside
+    training (:class:`Backbone`): a field costs much, so a small block wastes little on padding.
     """
+
+    row_block = 8
 
     def __init__(
         self,
