@@ -8,6 +8,11 @@ A backbone maps ``(x_t, t, k, cond)`` to the two IDFF heads (method.md §2):
 Shapes: ``x_t`` (B, *state), ``t`` (B,) float, ``k`` (B,) int in 1..K, ``cond`` (B, L, *state)
 the context window whose last entry is the source state ``x0``.
 
+Posterior heads (``ModelConfig.posterior``, method.md §3): with ``"gaussian"`` a third output,
+the log-variance ``log v̂`` of ``p(x1 | x_t, c)`` per point; with ``"distributional"`` the
+backbone takes a fifth input ``xi`` (B, *state), standard normal, and the data head returns a
+draw ``x̃1 = G(x_t, t, k, c, ξ)`` (``xi = None`` means ``ξ = 0``).
+
 **Rows independent of the batch.** Outside training, a backbone evaluates its rows in blocks of
 exactly ``row_block`` rows, padding the last block with copies of its last row. Every kernel then
 sees the same shapes whatever the batch size, so each row's floating-point arithmetic does not
@@ -76,9 +81,15 @@ class Backbone(nn.Module):
         raise NotImplementedError
 
     def forward(
-        self, x_t: torch.Tensor, t: torch.Tensor, k: torch.Tensor, cond: torch.Tensor
+        self,
+        x_t: torch.Tensor,
+        t: torch.Tensor,
+        k: torch.Tensor,
+        cond: torch.Tensor,
+        xi: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, ...]:
         # Tensors (not a dataclass) so that torch.func.jvp can differentiate through it.
+        inputs = (x_t, t, k, cond) if xi is None else (x_t, t, k, cond, xi)
         if self.training or self.row_block <= 0 or x_t.shape[0] == 0:
-            return self.heads(x_t, t, k, cond)
-        return in_row_blocks(self.heads, self.row_block, x_t, t, k, cond)
+            return self.heads(*inputs)
+        return in_row_blocks(self.heads, self.row_block, *inputs)
