@@ -49,7 +49,8 @@ def select(cells: dict, task: str, step: str, max_nfe: int | None = None) -> dic
     for (t, s, sigma), runs in cells.items():
         if t != task or s != step:
             continue
-        nfes = [n for n in next(iter(runs.values()))["test"] if max_nfe is None or int(n) <= max_nfe]
+        nfes = [n for n in next(iter(runs.values()))["val_crps_ecdf_mean"]
+                if max_nfe is None or int(n) <= max_nfe]
         if not nfes:
             continue
         nfe, val = choose(runs, nfes)
