@@ -133,3 +133,22 @@ def test_bundled_demo_checkpoint_samples_the_mean_step():
     a = forecast_ensemble(fc.method, series, 1, sampler=SamplerConfig(nfe=1), **kw).samples
     b = forecast_ensemble(fc.method, series, 1, sampler=SamplerConfig(nfe=1, endpoint="mean"), **kw).samples
     assert torch.equal(a, b)
+
+
+@pytest.mark.parametrize("posterior", ["gaussian", "distributional"])
+def test_unet_heads_sample_and_train_with_a_land_mask(posterior):
+    torch.manual_seed(0)
+    method = IDFF(tiny_cfg((1, 6, 6), posterior=posterior))
+    ctx = toy_series((1, 6, 6), n_series=2, n_time=2).reshape(2, 2, 1, 6, 6)
+    res = forecast_ensemble(method, ctx, HORIZON, 3, SamplerConfig(nfe=2, endpoint=posterior))
+    assert res.samples.shape == (3, 2, HORIZON, 1, 6, 6) and res.nfe == 2
+    assert torch.isfinite(res.samples).all()
+    method.train()
+    window = toy_series((1, 6, 6), n_series=4, n_time=5)
+    mask = torch.ones(1, 6, 6)
+    mask[..., :2] = 0.0
+    out = method.loss({"window": window, "mask": mask}, torch.Generator().manual_seed(0))
+    assert torch.isfinite(out.loss)
+    out.loss.backward()
+    grads = [p.grad for p in method.parameters() if p.grad is not None]
+    assert grads and all(torch.isfinite(g).all() for g in grads)
