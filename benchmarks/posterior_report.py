@@ -44,10 +44,12 @@ def choose(runs: dict[int, dict], nfes: list[str]) -> tuple[str, float]:
 
 
 def select(cells: dict, task: str, step: str, max_nfe: int | None = None) -> dict | None:
-    """σ and NFE of one step chosen on validation (NFE ≤ max_nfe when given)."""
+    """σ and NFE of one step chosen on validation (NFE ≤ max_nfe when given). Only σ values
+    run with every seed of the task compete (a σ with fewer seeds is left out, not favoured)."""
     best = None
+    n_seeds = max((len(r) for (t, _, _), r in cells.items() if t == task), default=0)
     for (t, s, sigma), runs in cells.items():
-        if t != task or s != step:
+        if t != task or s != step or len(runs) < n_seeds:
             continue
         nfes = [n for n in next(iter(runs.values()))["val_crps_ecdf_mean"]
                 if max_nfe is None or int(n) <= max_nfe]
