@@ -23,6 +23,7 @@ from torch import nn
 
 from idff_ts.sampling.bridge import SampleResult, bridge_step
 from idff_ts.sampling.counting import CountingField
+from idff_ts.sampling.posterior import require_mean_head
 
 
 class BridgeSDE(nn.Module):
@@ -82,6 +83,7 @@ def sample_sde(
     """Integrate :class:`BridgeSDE` with ``torchsde.sdeint`` from 0 to ``t1``, then land on x̂1."""
     import torchsde
 
+    require_mean_head(field.net)
     calls0 = field.calls
     sde = BridgeSDE(field, sigma, tuple(x0.shape[1:]), gamma1)
     y0 = x0.reshape(x0.shape[0], -1)
@@ -111,6 +113,7 @@ def sample_ode(
     ``torchdiffeq.odeint``, then x̂1 at ``t1``. NFE counts every evaluation the solver made."""
     from torchdiffeq import odeint
 
+    require_mean_head(field.net)
     calls0 = field.calls
     x1_hat, eps_hat = field(x0, 0.0)[:2]
     x = bridge_step(x0, 0.0, t0, x1_hat, eps_hat, sigma, noise(tuple(x0.shape[1:])))

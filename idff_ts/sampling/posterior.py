@@ -53,6 +53,16 @@ def resolve_endpoint(requested: str, posterior: str) -> str:
     return requested
 
 
+def require_mean_head(net: object) -> None:
+    """Refuse a network whose data head is a generator where a posterior mean is needed (the
+    SDE/ODE adapters' drift uses ``x̂1``)."""
+    if getattr(getattr(net, "cfg", None), "posterior", "none") == "distributional":
+        raise ConfigError(
+            "this solver needs the posterior-mean data head, but the model's data head is a "
+            "generator (posterior='distributional'); use the bridge sampler instead"
+        )
+
+
 def endpoint_draw(
     heads: tuple[torch.Tensor, ...], endpoint: str, noise: Noise
 ) -> torch.Tensor:

@@ -152,3 +152,17 @@ def test_unet_heads_sample_and_train_with_a_land_mask(posterior):
     out.loss.backward()
     grads = [p.grad for p in method.parameters() if p.grad is not None]
     assert grads and all(torch.isfinite(g).all() for g in grads)
+
+
+def test_sde_and_ode_adapters_refuse_a_generator_data_head():
+    from idff_ts.sampling.adapters import sample_ode, sample_sde
+    from idff_ts.sampling.counting import CountingField
+
+    method = build("distributional")
+    ctx = context()
+    field = CountingField(method, torch.ones(2, dtype=torch.long), ctx)
+    with pytest.raises(ConfigError, match="generator"):
+        sample_sde(field, ctx[:, -1], 0.3)
+    with pytest.raises(ConfigError, match="generator"):
+        sample_ode(field, ctx[:, -1], 0.3, lambda s: torch.zeros((2, *s)))
+    assert field.calls == 0
