@@ -122,10 +122,11 @@ def targets(cells: dict, task: str, steps: list[str], lines: list[str]) -> dict:
         diff = paired(sel["runs"], sel["nfe"], base["runs"], base["nfe"])
         ssr_ok = SSR_BAND[0] <= ssr[0] <= SSR_BAND[1]
         crps_ok = diff["ci95"][1] < 0
+        same = step == "mean" and (sel["sigma"], sel["nfe"]) == (base["sigma"], base["nfe"])
+        verdict = "– (it is the reference)" if same else ("met" if crps_ok else "missed")
         lines.append(f"| {step} | {sel['sigma']:g} | {sel['nfe']} | {_fmt(ssr[0], ssr[1])} | "
                      f"{'met' if ssr_ok else 'missed'} | {diff['mean']:+.4f} "
-                     f"[{diff['ci95'][0]:+.4f}, {diff['ci95'][1]:+.4f}] | "
-                     f"{'met' if crps_ok else 'missed'} |")
+                     f"[{diff['ci95'][0]:+.4f}, {diff['ci95'][1]:+.4f}] | {verdict} |")
         out[step] = {"sigma": sel["sigma"], "nfe": int(sel["nfe"]), "ssr_mean": ssr[0],
                      "ssr_sd": ssr[1], "ssr_target_met": ssr_ok, "crps_diff": diff,
                      "crps_target_met": crps_ok}
