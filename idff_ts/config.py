@@ -16,6 +16,11 @@ from idff_ts.errors import ConfigError
 
 T = TypeVar("T")
 
+#: Kinds of IDFF posterior heads (``ModelConfig.posterior``).
+POSTERIORS = ("none", "gaussian", "distributional")
+#: Endpoints of the bridge step (``SamplerConfig.endpoint``).
+ENDPOINTS = ("auto", "mean", "gaussian", "distributional")
+
 
 @dataclass(frozen=True)
 class ModelConfig:
@@ -55,6 +60,13 @@ class ModelConfig:
     num_res_blocks: int = 1
     attention: bool = False
     static_channels: int = 0
+    posterior: str = "none"
+    """IDFF's approximation of ``p(x1 | x_t, c)`` for the posterior-sampling step (method.md §3):
+    ``"none"`` (data head only, the paper's model), ``"gaussian"`` (adds a variance head on the
+    shared backbone) or ``"distributional"`` (the data head becomes a generator of ``x1`` fed
+    with noise ``ξ``, trained with the energy score). Other methods ignore it."""
+    posterior_weight: float = 1.0
+    """Weight of the variance head's loss (``posterior="gaussian"``)."""
 
     def __post_init__(self) -> None:
         check_field_types(self)
@@ -77,6 +89,10 @@ class ModelConfig:
             raise ConfigError(
                 f"loss_weight must be 'uniform' or 'inverse', got {self.loss_weight!r}"
             )
+        if self.posterior not in POSTERIORS:
+            raise ConfigError(f"posterior must be one of {POSTERIORS}, got {self.posterior!r}")
+        if self.posterior_weight < 0:
+            raise ConfigError(f"posterior_weight must be >= 0, got {self.posterior_weight}")
 
 
 @dataclass(frozen=True)
@@ -97,6 +113,12 @@ class SamplerConfig:
     solver: str = "auto"
     """Which sampler the method uses (``"auto"``: its default); each method lists its own, e.g.
     OT-CFM ``euler | midpoint | rk4 | dopri5``, DDPM ``ancestral | ddim``."""
+    endpoint: str = "auto"
+    """IDFF's bridge step: towards the posterior mean ``x̂1`` (``"mean"``, the paper's step) or
+    towards a draw ``x̃1`` of the posterior, ``N(x̂1, diag v̂)`` (``"gaussian"``, needs a model with
+    ``posterior="gaussian"``) or the generator's (``"distributional"``, needs
+    ``posterior="distributional"``). ``"auto"``: ``"distributional"`` for a model whose data
+    head is a generator, ``"mean"`` otherwise. Other methods ignore it."""
 
     def __post_init__(self) -> None:
         check_field_types(self)
@@ -108,6 +130,8 @@ class SamplerConfig:
             raise ConfigError(f"gamma1, gamma2 must be >= 0, got {self.gamma1}, {self.gamma2}")
         if self.schedule not in ("uniform", "cosine"):
             raise ConfigError(f"schedule must be 'uniform' or 'cosine', got {self.schedule!r}")
+        if self.endpoint not in ENDPOINTS:
+            raise ConfigError(f"endpoint must be one of {ENDPOINTS}, got {self.endpoint!r}")
 
 
 @dataclass(frozen=True)
@@ -196,6 +220,8 @@ def from_yaml(cls: type[T], text: str) -> T:
 
 
 __all__ = [
+    "ENDPOINTS",
+    "POSTERIORS",
     "ModelConfig",
     "SamplerConfig",
     "TrainConfig",

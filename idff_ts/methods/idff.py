@@ -8,6 +8,12 @@ Trained on the Brownian bridge between consecutive states (:mod:`idff_ts.paths`)
 averaged over valid points only. Pairs ``(x0, x1)`` come from the data; no minibatch-OT
 re-pairing (method.md §2). ``w(t) = 1/(1 − t + δ)`` emphasises ``t → 1`` where the velocity
 ``(x̂1 − x)/(1 − t)`` amplifies errors of the data head; ``uniform`` sets ``w = 1``.
+
+Posterior heads (``cfg.posterior``, method.md §3, :mod:`idff_ts.methods.idff_posterior`):
+``"gaussian"`` adds ``posterior_weight ·`` the variance head's loss; ``"distributional"``
+replaces the data term by ``w(t) ·`` the energy score of two generator draws. The sampler's
+``endpoint`` chooses the mean step or the posterior-sampling step
+(:mod:`idff_ts.sampling.posterior`).
 """
 
 from __future__ import annotations
@@ -18,10 +24,12 @@ import torch
 
 from idff_ts.config import ModelConfig, SamplerConfig
 from idff_ts.methods.base import LossOutput, Method, draw_slots, masked_mean
+from idff_ts.methods.idff_posterior import distributional_loss, gaussian_nll
 from idff_ts.nets import Backbone, build_backbone
 from idff_ts.paths import BridgePath
 from idff_ts.sampling.bridge import SampleResult, sample_bridge
 from idff_ts.sampling.counting import CountingField
+from idff_ts.sampling.posterior import resolve_endpoint
 
 
 class IDFF(Method):
@@ -35,9 +43,14 @@ class IDFF(Method):
         self.path = BridgePath(cfg.sigma)
 
     def forward(
-        self, x_t: torch.Tensor, t: torch.Tensor, k: torch.Tensor, cond: torch.Tensor
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        return self.backbone(x_t, t, k, cond)
+        self,
+        x_t: torch.Tensor,
+        t: torch.Tensor,
+        k: torch.Tensor,
+        cond: torch.Tensor,
+        xi: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, ...]:
+        return self.backbone(x_t, t, k, cond, xi)
 
     def loss_weight(self, t: torch.Tensor) -> torch.Tensor:
         """``w(t)``: ``1/(1 − t + δ)`` (``inverse``) or 1 (``uniform``)."""
@@ -53,11 +66,22 @@ class IDFF(Method):
         t = torch.rand(b, generator=generator, device="cpu").to(slots.x0)
         eps = torch.randn(slots.x0.shape, generator=generator, device="cpu").to(slots.x0)
         ps = self.path.sample(slots.x0, slots.x1, t, eps)
-        x1_hat, eps_hat = self(ps.x_t, t, slots.k, slots.cond)
-        data = masked_mean((x1_hat - ps.x1) ** 2, slots.mask)
-        noise = masked_mean((eps_hat - ps.eps) ** 2, slots.mask)
+        if self.cfg.posterior == "distributional":
+            data, noise = distributional_loss(
+                self, ps.x_t, t, slots.k, slots.cond, (ps.x1, ps.eps), slots.mask, generator
+            )
+            loss = (self.loss_weight(t) * data + self.cfg.loss_lambda * noise).mean()
+            return LossOutput(loss=loss, parts={"energy": data.mean(), "noise": noise.mean()})
+        heads = self(ps.x_t, t, slots.k, slots.cond)
+        data = masked_mean((heads[0] - ps.x1) ** 2, slots.mask)
+        noise = masked_mean((heads[1] - ps.eps) ** 2, slots.mask)
         loss = (self.loss_weight(t) * data + self.cfg.loss_lambda * noise).mean()
-        return LossOutput(loss=loss, parts={"data": data.mean(), "noise": noise.mean()})
+        parts = {"data": data.mean(), "noise": noise.mean()}
+        if self.cfg.posterior == "gaussian":
+            nll = gaussian_nll(ps.x1, heads[0], heads[2], slots.mask).mean()
+            loss = loss + self.cfg.posterior_weight * nll
+            parts["variance_nll"] = nll
+        return LossOutput(loss=loss, parts=parts)
 
     def sample_next(
         self,
@@ -67,5 +91,6 @@ class IDFF(Method):
         noise: Callable[[tuple[int, ...]], torch.Tensor],
     ) -> SampleResult:
         """Draw ``x1 ~ p(x1 | cond, k)`` with the bridge sampler from ``x0 = cond[:, -1]``."""
+        endpoint = resolve_endpoint(sampler.endpoint, self.cfg.posterior)
         field = CountingField(self, k, cond)
-        return sample_bridge(field, cond[:, -1], self.cfg.sigma, sampler, noise)
+        return sample_bridge(field, cond[:, -1], self.cfg.sigma, sampler, noise, endpoint)

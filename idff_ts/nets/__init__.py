@@ -23,6 +23,7 @@ def _mlp(cfg: ModelConfig) -> Backbone:
         depth=cfg.depth,
         emb_dim=cfg.emb_dim,
         dropout=cfg.dropout,
+        posterior=cfg.posterior,
     )
 
 
@@ -38,6 +39,7 @@ def _unet(cfg: ModelConfig) -> Backbone:
         static_channels=cfg.static_channels,
         num_res_blocks=cfg.num_res_blocks,
         attention=cfg.attention,
+        posterior=cfg.posterior,
     )
 
 

@@ -14,6 +14,9 @@ so odd sizes (15, 33, 7 × 11, …) work without cropping rules.
 Output: ``2C`` channels, split into the data head ``x̂1 = x0 + Δ`` (a residual on the source
 ``x0 = cond[:, -1]``, consecutive states being close) and the noise head ``ε̂``. The last
 convolution is zero-initialised: the untrained network returns ``x̂1 = x0`` and ``ε̂ = 0``.
+Posterior heads (:mod:`idff_ts.nets.base`): ``"gaussian"`` adds a variance convolution on the
+last features, detached (Bao et al. 2022 fit the covariance of a given mean network);
+``"distributional"`` feeds ``ξ`` as ``C`` extra input channels.
 
 **Static channels.** With ``static_channels = S > 0`` the context carries the statics as extra
 channels: ``cond`` has shape ``(B, L, C + S, H, W)``; channels ``:C`` are the states (so
@@ -168,8 +171,11 @@ class UNetBackbone(Backbone):
     level ``i`` has ``base_channels · channel_mult[i]`` channels and ``num_res_blocks`` residual
     blocks on the way down (``+ 1`` on the way up, for the extra skip); ``attention`` adds one
     self-attention layer in the middle (lowest resolution only); ``static_channels = S`` extra
-    fixed input fields (see the module docstring).
+    fixed input fields (see the module docstring). Evaluated in blocks of 8 rows outside
+    training (:class:`Backbone`): a field costs much, so a small block wastes little on padding.
     """
+
+    row_block = 8
 
     def __init__(
         self,
@@ -183,6 +189,7 @@ class UNetBackbone(Backbone):
         static_channels: int = 0,
         num_res_blocks: int = 1,
         attention: bool = False,
+        posterior: str = "none",
     ) -> None:
         super().__init__()
         _check_unet_args(
@@ -192,11 +199,27 @@ class UNetBackbone(Backbone):
         self.channels = c = self.state_shape[0]
         self.context = context
         self.static_channels = static_channels
+        self.posterior = posterior
         self.index = IndexEmbedding(horizon, emb_dim)
 
         widths = [base_channels * m for m in channel_mult]
-        self.inp = nn.Conv2d(c * (1 + context) + static_channels, widths[0], 3, padding=1)
+        n_xi = c if posterior == "distributional" else 0
+        self.inp = nn.Conv2d(c * (1 + context) + static_channels + n_xi, widths[0], 3, padding=1)
 
+        ch = self._build_path(widths, num_res_blocks, emb_dim, dropout, attention)
+        self.out_norm = nn.GroupNorm(_groups(ch), ch)
+        self.out = nn.Conv2d(ch, 2 * c, 3, padding=1)
+        nn.init.zeros_(self.out.weight)
+        nn.init.zeros_(self.out.bias)
+        if posterior == "gaussian":
+            self.out_logvar = nn.Conv2d(ch, c, 3, padding=1)
+            nn.init.zeros_(self.out_logvar.weight)
+            nn.init.zeros_(self.out_logvar.bias)
+
+    def _build_path(
+        self, widths: list[int], num_res_blocks: int, emb_dim: int, dropout: float, attention: bool
+    ) -> int:
+        """The down path, the middle and the up path; returns the channels of the last block."""
         self.down = nn.ModuleList()
         self.downsample = nn.ModuleList()
         skips = [widths[0]]
@@ -226,11 +249,7 @@ class UNetBackbone(Backbone):
             self.up.append(blocks)
             if i > 0:
                 self.upsample.append(Upsample(ch))
-
-        self.out_norm = nn.GroupNorm(_groups(ch), ch)
-        self.out = nn.Conv2d(ch, 2 * c, 3, padding=1)
-        nn.init.zeros_(self.out.weight)
-        nn.init.zeros_(self.out.bias)
+        return ch
 
     @staticmethod
     def append_static(cond: torch.Tensor, static: torch.Tensor) -> torch.Tensor:
@@ -260,9 +279,16 @@ class UNetBackbone(Backbone):
         return torch.cat(parts, dim=1), cond[:, -1, :c]
 
     def heads(
-        self, x_t: torch.Tensor, t: torch.Tensor, k: torch.Tensor, cond: torch.Tensor
-    ) -> tuple[torch.Tensor, torch.Tensor]:
+        self,
+        x_t: torch.Tensor,
+        t: torch.Tensor,
+        k: torch.Tensor,
+        cond: torch.Tensor,
+        xi: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, ...]:
         inp, x0 = self._inputs(x_t, cond)
+        if self.posterior == "distributional":
+            inp = torch.cat([inp, torch.zeros_like(x_t) if xi is None else xi], dim=1)
         emb = self.index(t, k)
         h = self.inp(inp)
         hs = [h]
@@ -279,8 +305,10 @@ class UNetBackbone(Backbone):
                 h = block(torch.cat([h, hs.pop()], dim=1), emb)
             if i < len(self.upsample):
                 h = self.upsample[i](h, hs[-1].shape[-2:])
-        out = self.out(F.silu(self.out_norm(h)))
-        delta, eps_hat = out.chunk(2, dim=1)
+        h = F.silu(self.out_norm(h))
+        delta, eps_hat = self.out(h).chunk(2, dim=1)
+        if self.posterior == "gaussian":
+            return x0 + delta, eps_hat, self.out_logvar(h.detach())
         return x0 + delta, eps_hat
 
 

@@ -23,6 +23,7 @@ from torch import nn
 
 from idff_ts.sampling.bridge import SampleResult, bridge_step
 from idff_ts.sampling.counting import CountingField
+from idff_ts.sampling.posterior import require_mean_head
 
 
 class BridgeSDE(nn.Module):
@@ -44,7 +45,7 @@ class BridgeSDE(nn.Module):
     def f(self, t: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         tf = float(t)
         x = y.reshape(y.shape[0], *self.state_shape)
-        x1_hat, eps_hat = self.field(x, tf)
+        x1_hat, eps_hat = self.field(x, tf)[:2]
         drift = (x1_hat - x) / (1.0 - tf) - self.gamma1 * self._sigma_t(tf) * eps_hat
         return drift.reshape(y.shape)
 
@@ -64,7 +65,7 @@ class ProbabilityFlowODE(nn.Module):
 
     def forward(self, t: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         tf = float(t)
-        x1_hat, eps_hat = self.field(x, tf)
+        x1_hat, eps_hat = self.field(x, tf)[:2]
         sigma_t = self.sigma * math.sqrt(max(tf * (1.0 - tf), 1e-12))
         return (x1_hat - x) / (1.0 - tf) + 0.5 * self.sigma**2 * eps_hat / sigma_t
 
@@ -82,6 +83,7 @@ def sample_sde(
     """Integrate :class:`BridgeSDE` with ``torchsde.sdeint`` from 0 to ``t1``, then land on x̂1."""
     import torchsde
 
+    require_mean_head(field.net)
     calls0 = field.calls
     sde = BridgeSDE(field, sigma, tuple(x0.shape[1:]), gamma1)
     y0 = x0.reshape(x0.shape[0], -1)
@@ -91,7 +93,7 @@ def sample_sde(
     )
     ys = torchsde.sdeint(sde, y0, ts, method=method, dt=dt, bm=bm)
     x = ys[-1].reshape(x0.shape)
-    x1_hat, _ = field(x, t1)
+    x1_hat = field(x, t1)[0]
     return SampleResult(x1=x1_hat, nfe=field.calls - calls0, n_jvp=0)
 
 
@@ -111,8 +113,9 @@ def sample_ode(
     ``torchdiffeq.odeint``, then x̂1 at ``t1``. NFE counts every evaluation the solver made."""
     from torchdiffeq import odeint
 
+    require_mean_head(field.net)
     calls0 = field.calls
-    x1_hat, eps_hat = field(x0, 0.0)
+    x1_hat, eps_hat = field(x0, 0.0)[:2]
     x = bridge_step(x0, 0.0, t0, x1_hat, eps_hat, sigma, noise(tuple(x0.shape[1:])))
     ode = ProbabilityFlowODE(field, sigma)
     ts = torch.tensor([t0, t1], dtype=x.dtype, device=x.device)
@@ -121,5 +124,5 @@ def sample_ode(
     opts = {"step_t": ts} if method in ("dopri5", "dopri8", "bosh3", "adaptive_heun") else {}
     opts.update(options or {})
     x = odeint(ode, x, ts, method=method, rtol=rtol, atol=atol, options=opts)[-1]
-    x1_hat, _ = field(x, t1)
+    x1_hat = field(x, t1)[0]
     return SampleResult(x1=x1_hat, nfe=field.calls - calls0, n_jvp=0)

@@ -16,7 +16,10 @@ with γ2 > 0, the second a Jacobian-vector product):
   marginal-preserving SDE family of Song et al. 2021). ``α_t s = −γ1 σ_t ε̂`` is finite at t = 0;
 - **γ2** adds the second-order Taylor term of the drift along the step,
   ``½ h² γ2 (∂f/∂x · f + ∂f/∂t)``. For the bridge drift the terms of a frozen x̂1 cancel
-  exactly, leaving ``½ h² γ2 (∂x̂1/∂x · û + ∂x̂1/∂t)/(1 − t)``: one JVP, never a Jacobian.
+  exactly, leaving ``½ h² γ2 (∂x̂1/∂x · û + ∂x̂1/∂t)/(1 − t)``: one JVP, never a Jacobian;
+- **posterior sampling** (``endpoint`` ≠ ``"mean"``, :mod:`idff_ts.sampling.posterior`): the
+  step moves towards a draw ``x̃1`` of ``p(x1 | x_t, c)`` instead of ``x̂1``; γ1 is added the same
+  way, γ2 does not apply.
 """
 
 from __future__ import annotations
@@ -28,7 +31,9 @@ from dataclasses import dataclass
 import torch
 
 from idff_ts.config import SamplerConfig
+from idff_ts.errors import ConfigError
 from idff_ts.sampling.counting import CountingField
+from idff_ts.sampling.posterior import endpoint_draw
 
 Noise = Callable[[tuple[int, ...]], torch.Tensor]
 
@@ -97,18 +102,34 @@ def sample_bridge(
     sigma: float,
     sampler: SamplerConfig,
     noise: Noise,
+    endpoint: str = "mean",
 ) -> SampleResult:
     """Integrate ``t: 0 → 1`` from ``x0`` (B, *state) with ``sampler.nfe`` steps.
 
     ``field`` is the counted network for this slot; ``noise(shape)`` returns standard normal
     draws for the whole batch (one stream per member, see :mod:`idff_ts.sampling.noise`).
+    ``endpoint`` (already resolved, see :mod:`idff_ts.sampling.posterior`): each step moves
+    towards ``x̂1`` (``"mean"``) or towards a posterior draw ``x̃1`` (``"gaussian"``,
+    ``"distributional"``); the last step lands on it. Per step the draws are taken in the order
+    ``ξ`` (distributional) or the Gaussian's ``z``, then the bridge noise.
+
+    γ2 applies to the mean step only: it corrects the error of freezing ``x̂1`` over a step,
+    and a step towards a posterior draw freezes nothing (with the exact posterior it is exact
+    for any step size), so there is no second-order term to add.
     """
+    if endpoint != "mean" and sampler.gamma2 > 0.0:
+        raise ConfigError(
+            f"gamma2 applies to endpoint 'mean' only (got endpoint {endpoint!r}, gamma2 "
+            f"{sampler.gamma2}): a posterior-sampling step has no frozen-endpoint error to correct"
+        )
     grid = time_grid(sampler.nfe, sampler.schedule)
     calls0, jvp0 = field.calls, field.n_jvp
     x = x0
     state_shape = tuple(x0.shape[1:])
     for t, s in zip(grid[:-1], grid[1:], strict=True):
-        x1_hat, eps_hat = field(x, t)
+        xi = noise(state_shape) if endpoint == "distributional" else None
+        heads = field(x, t, xi)
+        x1_hat, eps_hat = endpoint_draw(heads, endpoint, noise), heads[1]
         curvature = None
         if sampler.gamma2 > 0.0:
             u_hat = (x1_hat - x) / (1.0 - t)

@@ -11,11 +11,12 @@ from collections.abc import Callable
 
 import torch
 
-Net = Callable[[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
+Net = Callable[..., tuple[torch.Tensor, ...]]
 
 
 class CountingField:
-    """``(x, t) ↦ (x̂1, ε̂)`` for fixed slot ``k`` (B,) and conditioning ``cond`` (B, L, *state)."""
+    """``(x, t) ↦ (x̂1, ε̂[, log v̂])`` for fixed slot ``k`` (B,) and conditioning ``cond``
+    (B, L, *state)."""
 
     def __init__(self, net: Net, k: torch.Tensor, cond: torch.Tensor) -> None:
         self.net = net
@@ -28,9 +29,14 @@ class CountingField:
         t = torch.as_tensor(t, dtype=x.dtype, device=x.device)
         return t.expand(x.shape[0]) if t.dim() == 0 else t
 
-    def __call__(self, x: torch.Tensor, t: float | torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def __call__(
+        self, x: torch.Tensor, t: float | torch.Tensor, xi: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, ...]:
+        """The heads at ``(x, t)``; ``xi`` is the generator's noise (distributional heads only)."""
         self.calls += 1
-        return self.net(x, self._t(x, t), self.k, self.cond)
+        if xi is None:
+            return self.net(x, self._t(x, t), self.k, self.cond)
+        return self.net(x, self._t(x, t), self.k, self.cond, xi)  # type: ignore[call-arg]
 
     def jvp_x1(
         self, x: torch.Tensor, t: float | torch.Tensor, dx: torch.Tensor, dt: float = 1.0
