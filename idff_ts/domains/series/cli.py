@@ -96,15 +96,17 @@ def series_inits(
     source: ForecastInput, model: Forecaster, inits: list[str], stride: int | None,
     horizon: int | None, days: float | None,
 ) -> Any:
-    """``all`` (and a task's default): every init with a full context and truth for all leads,
-    every ``stride``-th (a task's ``test_stride`` by default); ``last``/none: the last time."""
+    """``all`` (and a task's default): every init with a full context and truth for all leads
+    (``all-context``: with a full context, truth or not), every ``stride``-th (a task's ``test_stride`` by default); ``last``/none: the last time."""
     from idff_ts.tasks import hindcast_inits
 
     task = source.task
-    if inits == ["all"] or (not inits and task is not None):
+    if inits in (["all"], ["all-context"]) or (not inits and task is not None):
         k_need = horizon if horizon is not None else model.cfg.horizon
         if days is not None:
             k_need = max(1, round(days / float(model.data_info.get("time_step") or 1.0)))
+        if inits == ["all-context"]:  # explicit: the last inits forecast past the data's end
+            k_need = 0
         default_stride = task.test_stride if task is not None and not inits else 1
         return hindcast_inits(source.data, model.cfg.context, k_need, stride or default_stride)
     if not inits or inits == ["last"]:

@@ -109,7 +109,7 @@ class SSTDomain(Domain):
     ) -> Any:
         from idff_ts.domains.sst.cli.forecast import sst_forecast_inits
 
-        return sst_forecast_inits(source, model, inits, stride)
+        return sst_forecast_inits(source, model, inits, stride, horizon, days)
 
     def forecast_options(self, options: Mapping[str, Any]) -> dict[str, Any]:
         """``--box 84,85`` → ``boxes=(84, 85)``, ``--precision``; other domain flags refused."""

@@ -2,7 +2,8 @@
 
 With no ``--data`` a checkpoint trained on the synthetic demo archive forecasts the bundled
 demo year; a checkpoint trained on real OISST needs ``--data``. ``--init all`` takes every day
-with a full input window. The summary is the per-lead table of
+with a full input window and truth in the data for every lead (``--init all-context``: every day
+with a full window, the last ones forecasting past the end of the archive). The summary is the per-lead table of
 :func:`~idff_ts.domains.sst.quicklook.summary_table` and a line naming the written files.
 """
 
@@ -51,17 +52,55 @@ def sst_forecast_input(
     return ForecastInput(data=da, source=str(source))
 
 
+ALL_CONTEXT = "all-context"
+"""``--init all-context``: every day with a full input window, truth or not (``all`` needs it)."""
+
+
+def hindcast_days(times: Any, context: int, k_slots: int, stride: int = 1,
+                  need_truth: bool = True) -> list[Any]:
+    """Days of ``times`` whose ``context``-day window is in the data and, with ``need_truth``,
+    whose ``k_slots`` valid days ``t + 1 … t + K`` are all in it too; every ``stride``-th.
+
+    Calendar days, not positions: a gap in the archive removes the inits whose window or
+    leads it touches (the generic path's :func:`idff_ts.tasks.hindcast_inits` counts positions
+    and agrees on gap-free data).
+    """
+    import numpy as np
+
+    days = np.asarray(times, dtype="datetime64[D]").astype(np.int64)  # day numbers
+    have = set(days.tolist())
+    keep = []
+    for t, day in zip(np.asarray(times), days.tolist(), strict=True):
+        window = all(day - j in have for j in range(1, context))
+        leads = not need_truth or all(day + k in have for k in range(1, k_slots + 1))
+        if window and leads:
+            keep.append(t)
+    return keep[:: stride or 1]
+
+
 def sst_forecast_inits(source: ForecastInput, model: Forecaster, inits: list[str],
-                       stride: int | None) -> Any:
-    """``[]``/``["last"]`` → the latest day; ``["all"]`` → every day with a full window."""
-    if len(inits) > 1 and any(v in ("all", "last") for v in inits):
-        raise UsageError("--init all/last cannot be combined with other init times")
+                       stride: int | None, horizon: int | None = None,
+                       days: float | None = None) -> Any:
+    """``[]``/``["last"]`` → the latest day; ``["all"]`` → every day with a full window and
+    truth for every lead in the data; ``["all-context"]`` → every day with a full window."""
+    from idff_ts.forecasting.options import resolve_horizon
+
+    special = ("all", "last", ALL_CONTEXT)
+    if len(inits) > 1 and any(v in special for v in inits):
+        raise UsageError("--init all/all-context/last cannot be combined with other init times")
     if not inits or inits == ["last"]:
         return None
-    if inits == ["all"]:
-        times = source.data["time"].values
-        ctx = int(model.cfg.context)
-        return list(times[ctx - 1 :: stride or 1])
+    if inits in (["all"], [ALL_CONTEXT]):
+        k_slots = resolve_horizon(horizon, days, "datetime", 1.0, int(model.cfg.horizon))
+        keep = hindcast_days(source.data["time"].values, int(model.cfg.context), k_slots,
+                             stride or 1, need_truth=inits == ["all"])
+        if not keep:
+            raise UsageError(
+                f"no init in the data has a {int(model.cfg.context)}-day window"
+                + (f" and truth for {k_slots} leads" if inits == ["all"] else "")
+                + "; use more days of data or --init all-context"
+            )
+        return keep
     return inits
 
 
@@ -101,4 +140,4 @@ def sst_summary(ds: xr.Dataset, written: list[Path]) -> list[Any]:
     return lines
 
 
-__all__ = ["DEMO_SOURCE", "sst_forecast_input", "sst_forecast_inits", "sst_summary"]
+__all__ = ["ALL_CONTEXT", "DEMO_SOURCE", "hindcast_days", "sst_forecast_input", "sst_forecast_inits", "sst_summary"]
