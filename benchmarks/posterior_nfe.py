@@ -75,7 +75,7 @@ def fit_model(td: Any, step: str, sigma: float, seed: int, out_dir: Path, train_
         kwargs["model"] = {**UNET_PRESETS["demo"], **task.model_config(**model_over)}
         kwargs.update(series_dim="box", mask=td.mask.values[None].astype(np.float32))
     if td.kind == "angles":
-        from idff_ts.data.angles import fit_angles
+        from idff_ts.domains.md.forecast import fit_angles
 
         return fit_angles(td.splits["train"], **kwargs)
     return idff_ts.fit(td.splits["train"], **kwargs)

@@ -144,7 +144,9 @@ class TrainConfig:
     calls per slot, ``val_batch_size`` inits at a time, every ``check_val_every_n_epoch``
     epochs; early stopping waits ``patience`` validations. ``stride`` spaces training window
     starts; ``deterministic`` is passed to the Lightning Trainer (``"warn"``: deterministic
-    algorithms where they exist, a warning otherwise); ``precision`` likewise.
+    algorithms where they exist, a warning otherwise); ``precision`` likewise (``"32-true"``,
+    ``"bf16-mixed"``, ``"16-mixed"``, …); ``accumulate_grad_batches`` sums gradients of that many
+    batches per optimiser step (Lightning's option of that name).
     """
 
     max_epochs: int = 20
@@ -167,6 +169,7 @@ class TrainConfig:
     stride: int = 1
     deterministic: bool | str = "warn"
     precision: str = "32-true"
+    accumulate_grad_batches: int = 1
 
     def __post_init__(self) -> None:
         check_field_types(self)
@@ -181,6 +184,10 @@ class TrainConfig:
             raise ConfigError(
                 f"val_members, val_nfe and val_inits must be >= 1, got {self.val_members}, "
                 f"{self.val_nfe}, {self.val_inits}"
+            )
+        if self.accumulate_grad_batches < 1:
+            raise ConfigError(
+                f"accumulate_grad_batches must be >= 1, got {self.accumulate_grad_batches}"
             )
         if self.grad_clip < 0 or self.lr <= 0:
             raise ConfigError(f"grad_clip must be >= 0 and lr > 0, got {self.grad_clip}, {self.lr}")

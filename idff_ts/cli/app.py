@@ -35,8 +35,11 @@ class Group(TyperGroup):
 
     def main(self, args: Any = None, prog_name: Any = None, complete_var: Any = None,
              standalone_mode: bool = True, **extra: Any) -> Any:
+        from idff_ts.cli.common import add_common_options
+
         argv = list(sys.argv[1:] if args is None else args)
         ARGV[:] = argv
+        add_common_options(self)  # -v/-q after any subcommand too
         try:
             rv = super().main(
                 args=argv, prog_name=prog_name or "idff-ts", complete_var=complete_var,
@@ -66,7 +69,7 @@ app = typer.Typer(
     name="idff-ts",
     help="Probabilistic forecasting with Implicit Dynamical Flow Fusion (IDFF).",
     invoke_without_command=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion (bash, zsh, fish, pwsh)
     pretty_exceptions_enable=False,
 )
 

@@ -77,9 +77,44 @@ def _overrides(values: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if v is not None}
 
 
+def parse_devices(value: str | None, accelerator: str) -> Any:
+    """``--devices``: ``auto``, a count (``4``) or device indices (``0,2``) for Lightning."""
+    if value is None:
+        return 1 if accelerator != "auto" else "auto"
+    text = value.strip()
+    if text == "auto":
+        return "auto"
+    try:
+        if "," in text:
+            return [int(p) for p in text.split(",") if p.strip()]
+        count = int(text)
+    except ValueError:
+        raise UsageError(f"--devices expects auto, a count or indices like 0,1; got {value!r}") from None
+    if count < 1 and count != -1:
+        raise UsageError(f"--devices must be >= 1 (or -1 for all), got {count}")
+    return count
+
+
+def is_global_zero() -> bool:
+    """Whether this process is rank 0 of a distributed run (or not distributed at all)."""
+    import os
+    import sys
+
+    if "torch" in sys.modules:
+        import torch.distributed as dist
+
+        if dist.is_available() and dist.is_initialized():
+            return dist.get_rank() == 0
+    return int(os.environ.get("RANK", os.environ.get("SLURM_PROCID", "0")) or 0) == 0
+
+
 def _finish(outcome: TrainOutcome, wall: float, quiet: bool) -> None:
-    """Add the command line to the checkpoint notes, rewrite it, print the summary."""
+    """Add the command line to the checkpoint notes, rewrite it, print the summary (rank 0
+    only: the other ranks of a multi-process run return)."""
     from idff_ts.training.checkpoint import read_config, save_checkpoint
+
+    if not is_global_zero():
+        return
 
     ckpt = outcome.out_dir / "model.pt"
     extra = read_config(ckpt).get("extra", {})
@@ -110,7 +145,8 @@ def build_request(f: dict[str, Any]) -> TrainRequest:
     accelerator = accelerator_of(f["device"])
     train_flags = {"max_epochs": f["epochs"], "limit_train_batches": f["max_batches"],
                    "batch_size": f["batch_size"], "val_inits": f["val_inits"],
-                   "val_members": f["val_members"]}
+                   "val_members": f["val_members"], "precision": f["precision"],
+                   "accumulate_grad_batches": f["accumulate_grad_batches"]}
     return TrainRequest(
         task=task, data=data, var=f["var"], val_data=f["val_data"], context=f["context"],
         horizon=f["horizon"], file_context=file_cfg.get("context"),
@@ -121,8 +157,8 @@ def build_request(f: dict[str, Any]) -> TrainRequest:
         options={"box": f["box"], "train_period": f["train_period"],
                  "val_period": f["val_period"]},
         out_dir=out_dir, resume_from=resume_path(out_dir, f["resume"]),
-        accelerator=accelerator, devices=1 if accelerator != "auto" else "auto",
-        progress=show_progress(f["quiet"]),
+        accelerator=accelerator, devices=parse_devices(f["devices"], accelerator),
+        strategy=f["strategy"], num_nodes=f["num_nodes"], progress=show_progress(f["quiet"]),
     )
 
 
@@ -169,8 +205,24 @@ def train(
     resume: bool = typer.Option(
         False, "--resume", help="Continue the run in OUTPUT from its last.ckpt."
     ),
+    devices: str | None = typer.Option(
+        None, "--devices", help="Cluster: devices per node: auto, a count or indices (0,1)."
+    ),
+    num_nodes: int = typer.Option(1, "--num-nodes", min=1, help="Cluster: number of nodes."),
+    strategy: str = typer.Option(
+        "auto", "--strategy", help="Cluster: Lightning strategy (auto, ddp, ddp_spawn, fsdp, …)."
+    ),
+    precision: str | None = typer.Option(
+        None, "--precision", help="Lightning precision: 32-true, bf16-mixed, 16-mixed, …"
+    ),
+    accumulate_grad_batches: int | None = typer.Option(
+        None, "--accumulate-grad-batches", min=1, help="Batches per optimiser step."
+    ),
 ) -> None:
     """Train a model on a built-in task or on your own series; writes OUTPUT/model.pt.
+
+    On a cluster, --devices/--num-nodes/--strategy go to Lightning (docs: "Training on a
+    cluster" has torchrun and SLURM recipes).
 
     The task's kind of data decides how it is trained (e.g. tile tasks take the archive as
     --data and --box / --train-period / --val-period); validation CRPS picks the checkpoint.
@@ -178,4 +230,5 @@ def train(
     run_training(build_request(dict(locals())), quiet)
 
 
-__all__ = ["accelerator_of", "build_request", "read_config_file", "resume_path", "train"]
+__all__ = ["accelerator_of", "build_request", "is_global_zero", "parse_devices",
+           "read_config_file", "resume_path", "train"]

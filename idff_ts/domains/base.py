@@ -81,6 +81,8 @@ class TrainRequest:
     accelerator: str
     devices: Any
     progress: bool
+    strategy: Any = "auto"
+    num_nodes: int = 1
 
 
 @dataclass

@@ -150,6 +150,7 @@ def build_trainer(
         gradient_clip_algorithm="norm",
         deterministic=train.deterministic,
         precision=train.precision,
+        accumulate_grad_batches=train.accumulate_grad_batches,
         limit_train_batches=train.limit_train_batches,
         check_val_every_n_epoch=train.check_val_every_n_epoch,
         log_every_n_steps=max(1, train.log_every_n_steps),

@@ -58,7 +58,8 @@ def train_series(domain: Domain, request: TrainRequest) -> TrainOutcome:
     fitted = fitter.fit(
         train_da, val=val_da, context=int(ctx), horizon=int(hor), model=model, train=train_cfg,
         out_dir=out_dir, progress=request.progress, accelerator=request.accelerator,
-        devices=request.devices, resume_from=request.resume_from,
+        devices=request.devices, strategy=request.strategy, num_nodes=request.num_nodes,
+        resume_from=request.resume_from,
     )
     if task is not None:
         fitted.data_info["task"] = task.name

@@ -77,7 +77,8 @@ def train_sst_task(request: TrainRequest) -> TrainOutcome:
         source, protocol=protocol, model=model, train=train_cfg, out_dir=out_dir,
         resume_from=request.resume_from, progress=request.progress, task=task.name,
         data_label=task.data_label if request.data is None else None,
-        accelerator=request.accelerator, devices=request.devices,
+        accelerator=request.accelerator, devices=request.devices, strategy=request.strategy,
+        num_nodes=request.num_nodes,
     )
     src = "" if request.data is None else f"--data {shlex.quote(str(request.data))}"
     return TrainOutcome(
