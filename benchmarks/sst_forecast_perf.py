@@ -273,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
         cli = [str(Path(sys.executable).with_name("idff-ts"))]  # the console script
         if not Path(cli[0]).exists():
             cli = [sys.executable, "-c", "from idff_ts.cli import main; main()"]
-        fc_args = [*cli, "forecast", "--days", str(DAYS), "--members", str(MEMBERS), "-o",
+        fc_args = [*cli, "forecast", "--days", str(DAYS), "--members", str(MEMBERS), "--overwrite", "-o",
                    str(work / "cli_forecast.nc"), "--quiet"]
         imp_args = [sys.executable, "-c", "import idff_ts.cli"]
         fc_runs = [subprocess_once(work, env, fc_args) for _ in range(repeats)]

@@ -128,7 +128,7 @@ def test_console_script_runs(tmp_path):
     """The installed entry point with no model runs the bundled synthetic demo end to end."""
     out = subprocess.run(
         [sys.executable, "-c", "from idff_ts.cli import main; main()", "forecast", "--days", "7",
-         "--members", "2", "-q", "-o", str(tmp_path / "fc.nc")],
+         "--members", "2", "-o", str(tmp_path / "fc.nc")],
         capture_output=True, text=True, timeout=300,
     )
     assert out.returncode == 0, out.stderr
@@ -209,7 +209,11 @@ def test_failed_run_leaves_existing_output_untouched(files, tmp_path, monkeypatc
     before = out.read_bytes()
     # bad input: fails before writing
     assert_error(run("forecast", "-c", files / "daily.pt", "--data", files / "nan.nc",
-                     "--var", "x", "-o", out))
+                     "--var", "x", "-o", out, "--overwrite"))
+    assert out.read_bytes() == before
+    # without --overwrite the existing output is refused before any work
+    assert_error(run("forecast", "-c", files / "daily.pt", "--data", files / "obs.nc",
+                     "--var", "x", "-o", out), 1, "--overwrite")
     assert out.read_bytes() == before
     # a crash while writing: the half-written temporary file is removed, the old file stays
 
@@ -219,7 +223,8 @@ def test_failed_run_leaves_existing_output_untouched(files, tmp_path, monkeypatc
 
     monkeypatch.setattr(xr.Dataset, "to_netcdf", crash)
     assert_error(run("forecast", "-c", files / "daily.pt", "--data", files / "obs.nc",
-                     "--var", "x", "-o", out, "--init", "2020-03-01"), 1, "No space left")
+                     "--var", "x", "-o", out, "--init", "2020-03-01", "--overwrite"), 1,
+                 "No space left", str(out))
     assert out.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["forecast.nc"]
 

@@ -1,4 +1,4 @@
-"""``idff-ts leaderboard`` delegates to benchmarks/leaderboard.py, with one-line errors."""
+"""``idff-ts leaderboard`` renders result files with the package's renderer, one-line errors."""
 
 from __future__ import annotations
 
@@ -6,11 +6,6 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-
-import pytest
-
-from idff_ts.cli.leaderboard import find_script
-from idff_ts.errors import DataError
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -27,36 +22,47 @@ def _result(root: Path, method: str, crps: float) -> None:
     }))
 
 
-def test_finds_the_script_of_this_checkout(tmp_path: Path) -> None:
-    assert find_script(ROOT / "tests") == ROOT / "benchmarks" / "leaderboard.py"
+def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", "from idff_ts.cli import main; main()", *args],
+                          cwd=cwd, capture_output=True, text=True, timeout=300)
 
 
 def test_renders_from_result_files(tmp_path: Path) -> None:
     runs, out = tmp_path / "runs", tmp_path / "out"
     _result(runs, "idff", 1.0)
     _result(runs, "persistence", 2.0)
-    proc = subprocess.run(
-        [sys.executable, "-c", "from idff_ts.cli import main; main()", "leaderboard", "--runs", str(runs), "-o", str(out),
-         "--no-plots"], cwd=ROOT, capture_output=True, text=True, timeout=300,
-    )
+    proc = _cli("leaderboard", "--runs", str(runs), "-o", str(out), "--no-plots", cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
     md = (out / "leaderboard.md").read_text()
     assert "| idff | 1 | 1.0000 | 1.0000 (1) |" in md
 
 
+def test_same_output_as_the_benchmarks_script(tmp_path: Path) -> None:
+    runs = tmp_path / "runs"
+    _result(runs, "idff", 1.0)
+    _result(runs, "climatology", 1.5)
+    assert _cli("leaderboard", "--runs", str(runs), "-o", str(tmp_path / "a"), "--no-plots",
+                cwd=ROOT).returncode == 0
+    script = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "leaderboard.py"), "--runs",
+                             str(runs), "--out", str(tmp_path / "b"), "--no-plots"],
+                            capture_output=True, text=True, timeout=300)
+    assert script.returncode == 0, script.stderr
+    for name in ("leaderboard.md", "leaderboard.csv", "leaderboard_headline.json"):
+        assert (tmp_path / "a" / name).read_text() == (tmp_path / "b" / name).read_text()
+
+
 def test_no_result_files_is_a_one_line_error(tmp_path: Path) -> None:
-    proc = subprocess.run(
-        [sys.executable, "-c", "from idff_ts.cli import main; main()", "leaderboard", "--runs", str(tmp_path / "none"),
-         "-o", str(tmp_path / "out")], cwd=ROOT, capture_output=True, text=True, timeout=300,
-    )
+    (tmp_path / "empty").mkdir()
+    proc = _cli("leaderboard", "--runs", str(tmp_path / "empty"), "-o", str(tmp_path / "out"),
+                cwd=ROOT)
     assert proc.returncode == 1
     assert proc.stderr.strip().startswith("error: no result files")
     assert "Traceback" not in proc.stderr
 
 
-def test_outside_a_checkout_says_how_to_fix(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    import idff_ts
-
-    monkeypatch.setattr(idff_ts, "__file__", str(tmp_path / "site" / "idff_ts" / "__init__.py"))
-    with pytest.raises(DataError, match="checkout"):
-        find_script(tmp_path)
+def test_outside_a_checkout_says_where_it_looked(tmp_path: Path) -> None:
+    proc = _cli("leaderboard", cwd=tmp_path)
+    assert proc.returncode == 1
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and "benchmarks/results/runs" in lines[0], proc.stderr
+    assert not (tmp_path / "benchmarks").exists()

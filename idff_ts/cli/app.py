@@ -30,8 +30,23 @@ def fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
+class Interrupted(IdffError):
+    """Ctrl-C (SIGINT) during a command: exit 130 after one line."""
+
+
 class Group(TyperGroup):
-    """Runs the app with one-line errors instead of usage boxes and tracebacks."""
+    """Runs the app with one-line errors instead of usage boxes and tracebacks.
+
+    Ctrl-C is caught inside :meth:`invoke`, before typer turns it into a silent exit 130, and
+    reported as ``error: interrupted``; outputs are written atomically, so none is left. Any
+    other unforeseen exception is one line too (``-vv`` logs its traceback).
+    """
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise Interrupted("interrupted") from None
 
     def main(self, args: Any = None, prog_name: Any = None, complete_var: Any = None,
              standalone_mode: bool = True, **extra: Any) -> Any:
@@ -45,6 +60,8 @@ class Group(TyperGroup):
                 args=argv, prog_name=prog_name or "idff-ts", complete_var=complete_var,
                 standalone_mode=False, **extra,
             )
+        except Interrupted:
+            fail("interrupted", 130)
         except typer.Abort:
             fail("aborted", 1)
         except UsageError as exc:
@@ -57,6 +74,22 @@ class Group(TyperGroup):
         except OSError as exc:  # missing inputs, permissions, a full disk: no traceback
             fail(f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc), 1)
         except KeyboardInterrupt:
+            fail("interrupted", 130)
+        except MemoryError:
+            fail("out of memory: the request does not fit; ask for fewer members, init times or "
+                 "slots, or pass --chunk-members", 1)
+        except RuntimeError as exc:
+            if "allocate" not in str(exc) and "out of memory" not in str(exc):
+                log.debug("unforeseen failure", exc_info=True)
+                fail(f"unexpected RuntimeError: {one_line(str(exc))[:300]} (please report this "
+                     "with the command; -vv shows the traceback)", 1)
+            fail(f"out of memory: {one_line(str(exc))[:160]}; ask for a smaller model or "
+                 "ensemble", 1)
+        except Exception as exc:  # noqa: BLE001 - the last resort: never a traceback
+            log.debug("unforeseen failure", exc_info=True)
+            fail(f"unexpected {type(exc).__name__}: {one_line(str(exc))[:300]} (please report "
+                 "this with the command; -vv shows the traceback)", 1)
+        if rv == 130:  # an interrupt typer caught outside invoke (while parsing)
             fail("interrupted", 130)
         code = rv if isinstance(rv, int) else 0
         if standalone_mode:
@@ -123,8 +156,20 @@ def console() -> Any:
 
 
 def show_progress(quiet: bool) -> bool:
-    """Progress bars only on a terminal and without ``--quiet``."""
+    """Progress bars only on a terminal and without ``--quiet``; ``--quiet`` also silences
+    warnings (only errors are printed)."""
+    if quiet:
+        silence_warnings()
     return not quiet and sys.stdout.isatty()
+
+
+def silence_warnings() -> None:
+    """``--quiet``: idff_ts logs below ERROR and Python warnings are not shown."""
+    import warnings
+
+    logging.getLogger("idff_ts").setLevel(logging.ERROR)
+    logging.getLogger("lightning").setLevel(logging.ERROR)
+    warnings.simplefilter("ignore")
 
 
 def command_line() -> str:

@@ -32,17 +32,11 @@ def _metrics_frame(scores: xr.Dataset) -> Any:
     return df
 
 
-def _check_output(output: Path | None) -> None:
-    from idff_ts.io import output_format
+def _check_output(output: Path | None, overwrite: bool) -> None:
+    from idff_ts.io import check_output_path
 
-    if output is not None and output.suffix.lower() != ".csv":
-        try:
-            output_format(output)
-        except DataError:
-            raise DataError(
-                f"unknown output suffix {output.suffix or '(none)'!r} in {str(output)!r}; "
-                f"expected one of {', '.join(_METRIC_SUFFIXES)}"
-            ) from None
+    if output is not None:
+        check_output_path(output, overwrite=overwrite, suffixes=_METRIC_SUFFIXES)
 
 
 def _open_forecast(forecast_file: Path, var: str | None) -> tuple[xr.Dataset, xr.DataArray]:
@@ -133,12 +127,15 @@ def evaluate_cmd(
     output: Path | None = typer.Option(
         None, "--output", "-o", help="Write the metrics: .csv, .nc/.nc4/.netcdf or .zarr."
     ),
+    overwrite: bool = typer.Option(
+        False, "--overwrite", help="Replace OUTPUT if it exists (atomically, once complete)."
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No table."),
 ) -> None:
     """Score a forecast per lead: CRPS (ecdf, fair), RMSE, spread-skill ratio, energy score."""
     from idff_ts.io import write_dataset, write_table
 
-    _check_output(output)
+    _check_output(output, overwrite)
     if truth is not None and task is not None:
         raise UsageError("pass --truth FILE or --task NAME, not both")
     fc_ds, fc = _open_forecast(forecast_file, var)
@@ -147,9 +144,9 @@ def evaluate_cmd(
     df = _metrics_frame(scores)
     if output is not None:
         if output.suffix.lower() == ".csv":
-            write_table(df, output)
+            write_table(df, output, overwrite=overwrite)
         else:
-            write_dataset(scores, output)
+            write_dataset(scores, output, overwrite=overwrite)
     if not quiet:
         _print_table(df, fc, source, output)
 

@@ -4,6 +4,7 @@ and summary follow."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ from idff_ts.cli.app import (
     show_progress,
     task_or_data,
 )
-from idff_ts.errors import DataError, UsageError
+from idff_ts.errors import ConfigError, DataError, UsageError
 
 
 def resolve_checkpoint(path: Path) -> Path:
@@ -36,6 +37,9 @@ def parse_inits(values: list[str] | None) -> list[str]:
     out: list[str] = []
     for v in values or []:
         out += [p.strip() for p in v.split(",") if p.strip()]
+    if values and not out:
+        raise UsageError(f"--init {','.join(values)!r} names no init time; give dates, numbers, "
+                         "'last' or 'all'")
     if len(out) > 1 and any(v in ("all", "last") for v in out):
         raise UsageError("--init all/last cannot be combined with other init times")
     return out
@@ -50,20 +54,38 @@ def _checkpoint(checkpoint: Path | None, task: str | None, data: str | None) -> 
     path = default_model(data) if task is None else None
     if path is None:
         raise UsageError(
-            f"no model given: pass --checkpoint PATH/model.pt (train one with: {TRAIN_HINT})"
+            f"no model given{_what_data_holds(data)}: pass --checkpoint PATH/model.pt (train one "
+            f"with: {TRAIN_HINT})"
         )
     return Path(path), True
+
+
+def _what_data_holds(data: str | None) -> str:
+    """Why ``--data`` has no bundled model; an unreadable file fails here, naming itself."""
+    if data is None:
+        return ""
+    from idff_ts.io import open_user_dataset
+
+    with open_user_dataset(data) as ds:
+        names = sorted(map(str, ds.data_vars))
+    return (f" ({data!r} holds {names}, not OISST 'sst', the only data with a bundled demo "
+            "model)")
 
 
 def run_forecast(flags: dict[str, Any], output: Path, quiet: bool) -> None:
     """The command's work once typer has parsed ``flags`` (see :func:`forecast_cmd`)."""
     from idff_ts.domains import domain_for_model
     from idff_ts.forecast import forecast
-    from idff_ts.io import history_line, output_format, write_dataset
+    from idff_ts.io import check_output_path, history_line, write_dataset
     from idff_ts.tasks import get_task
     from idff_ts.training.checkpoint import load_checkpoint
 
-    output_format(output)  # refuse a bad suffix before any work
+    show_progress(quiet)  # --quiet: warnings off from here on
+    days = flags["days"]
+    if days is not None and not (math.isfinite(days) and days > 0):
+        raise ConfigError(f"--days must be a finite number > 0, got {days}")
+    overwrite = bool(flags.pop("overwrite"))
+    check_output_path(output, overwrite=overwrite)  # suffix, kind, folder, existing: before work
     task_or_data(flags["task"], flags["data"])
     checkpoint, from_default = _checkpoint(flags["checkpoint"], flags["task"], flags["data"])
     model = load_checkpoint(resolve_checkpoint(checkpoint))
@@ -84,7 +106,7 @@ def run_forecast(flags: dict[str, Any], output: Path, quiet: bool) -> None:
     ds.attrs["checkpoint"] = "bundled demo checkpoint" if from_default else str(checkpoint)
     if source.task is not None:
         ds.attrs["task"] = source.task.name
-    write_dataset(ds, output)
+    write_dataset(ds, output, overwrite=overwrite)
     written = [output]
     figure = domain.quicklook(ds, output.with_suffix(".png"))
     if figure is not None:
@@ -125,6 +147,9 @@ def forecast_cmd(
         Path("forecast.nc"), "--output", "-o", help="Output .nc/.nc4/.netcdf or .zarr."
     ),
     chunk_members: int | None = typer.Option(None, "--chunk-members", min=1, hidden=True),
+    overwrite: bool = typer.Option(
+        False, "--overwrite", help="Replace OUTPUT if it exists (atomically, once complete)."
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
     box: str | None = typer.Option(
         None, "--box", help="Tile models: boxes to forecast, e.g. 84,85 (default: the checkpoint's)."

@@ -9,7 +9,7 @@ from typing import Any
 
 import typer
 
-from idff_ts.cli.app import Device, app, command_line, console, log, one_line, show_progress
+from idff_ts.cli.app import Device, app, command_line, console, log, show_progress
 from idff_ts.domains import domain_for_task, domains
 from idff_ts.domains.base import TrainOutcome, TrainRequest
 from idff_ts.errors import ConfigError, DataError, UsageError
@@ -17,22 +17,12 @@ from idff_ts.tasks import TASKS, get_task
 
 
 def read_config_file(path: Path | None) -> dict[str, Any]:
-    """The YAML of ``--config``: ``model:``, ``train:``, ``context``, ``horizon``."""
+    """The YAML of ``--config`` (see :func:`idff_ts.config_file.read_config_file`)."""
     if path is None:
         return {}
-    import yaml
+    from idff_ts.config_file import read_config_file as read_checked
 
-    if not path.is_file():
-        raise DataError(f"config file not found: {str(path)!r}")
-    try:
-        cfg = yaml.safe_load(path.read_text()) or {}
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"cannot parse {str(path)!r} as YAML: {one_line(str(exc))}") from None
-    allowed = {"model", "train", "context", "horizon"}
-    if not isinstance(cfg, dict) or set(cfg) - allowed:
-        found = sorted(cfg) if isinstance(cfg, dict) else type(cfg).__name__
-        raise ConfigError(f"{str(path)!r}: expected a mapping with keys {sorted(allowed)}, found {found}")
-    return cfg
+    return read_checked(path)
 
 
 def resume_path(out_dir: Path, resume: bool) -> Path | None:

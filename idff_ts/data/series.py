@@ -36,6 +36,7 @@ from idff_ts.data.series_checks import (
 )
 from idff_ts.data.trajectories import SPLITS, split_by_trajectory
 from idff_ts.errors import DataError
+from idff_ts.io.reading import load_values
 
 SERIES_DIM_CANDIDATES = ("trajectory",)
 SPATIAL_DIM_PAIRS = (("lat", "lon"), ("latitude", "longitude"), ("y", "x"))
@@ -136,7 +137,7 @@ def as_series_array(
             "e.g. da.stack(channel=('var', 'level'))"
         )
     ordered = (*(() if series_dim is None else (series_dim,)), time_dim, *state_dims)
-    values = np.asarray(da.transpose(*ordered).values, dtype=np.float32)
+    values = np.asarray(load_values(da.transpose(*ordered)), dtype=np.float32)
     if series_dim is None:
         values = values[None]
     dims_shape = values.shape[2:]
@@ -190,7 +191,7 @@ def _check_input(
             f"series_dim {series_dim!r} is not a dim of the data (other than {time_dim!r}); "
             f"found dims {list(dims)}"
         )
-    if not (np.issubdtype(da.dtype, np.integer) or np.issubdtype(da.dtype, np.floating)):
+    if da.dtype.kind not in "iuf":  # not timedelta64 (a numpy integer subtype), bool, complex
         raise DataError(
             f"expected a real numeric dtype (int or float), found {da.dtype} in {da.name!r}; "
             "convert it, e.g. da.astype('float32')"

@@ -43,6 +43,11 @@ def check_finite(
         return
     n_nan = int(np.isnan(values).sum())
     n_inf = int(bad.sum()) - n_nan
+    if n_nan == 0 and da.dtype.kind == "f" and np.isfinite(np.asarray(da.values)).all():
+        raise DataError(
+            f"{da.name!r} holds values beyond the float32 range (|x| > 3.4e38, largest "
+            f"{float(np.nanmax(np.abs(np.asarray(da.values)))):.3g}); rescale them (e.g. other units)"
+        )
     bad_steps = bad.reshape(bad.shape[0], bad.shape[1], -1).any(axis=-1)
     s, t = (int(i) for i in np.argwhere(bad_steps)[0])
     where = f"{time_dim}[{t}] = {coord_values(da, time_dim)[t]}"
@@ -68,4 +73,16 @@ def check_time(da: xr.DataArray, time_dim: str) -> None:
         )
 
 
-__all__ = ["check_finite", "check_time", "coord_values", "missing_time_message"]
+def check_regular_time(da: xr.DataArray, time_dim: str) -> None:
+    """Refuse a time axis that is not regular under any cadence (issue 16: never trained or
+    forecast with a wrong step). Equal steps, or calendar months / years, pass; the error
+    (:func:`idff_ts.data.calendar.infer_cadence`) names the odd step and ``time_dim=``."""
+    if time_dim not in da.coords or da.sizes[time_dim] < 2:
+        return
+    from idff_ts.data.calendar import infer_cadence
+
+    infer_cadence(np.asarray(da[time_dim].values), time_dim)
+
+
+__all__ = ["check_finite", "check_regular_time", "check_time", "coord_values",
+           "missing_time_message"]

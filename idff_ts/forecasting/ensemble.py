@@ -51,6 +51,12 @@ class EnsembleSettings:
         self.members = int(self.members)
         if self.members < 1:
             raise ConfigError(f"members must be >= 1, got {self.members}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int | np.integer) or not (
+            0 <= int(self.seed) < 2**63
+        ):
+            raise ConfigError(
+                f"seed (CLI --seed) must be an integer in [0, 2**63), got {self.seed!r}"
+            )
         if self.chunk_members is not None and int(self.chunk_members) < 1:
             raise ConfigError(f"chunk_members must be >= 1, got {self.chunk_members}")
 
@@ -109,6 +115,10 @@ def sample_ensemble(model: Forecaster, encoded: Encoded, run: EnsembleSettings) 
         if shape is None:
             raise
         raise DataError(f"{exc} (data state shape {tuple(shape)})") from None
+    from idff_ts.resources import check_ensemble_memory
+
+    check_ensemble_memory(run.members, int(encoded.context.shape[0]), int(encoded.horizon),
+                          int(np.prod(encoded.context.shape[2:])), run.chunk_members)
     n_chunks = -(-run.members // int(run.chunk_members or run.members))
     on_slot, bar = progress_callback(run.progress, encoded.horizon * n_chunks)
     with bar:

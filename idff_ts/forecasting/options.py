@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from dataclasses import replace
 from typing import TYPE_CHECKING
@@ -68,6 +69,8 @@ def resolve_horizon(
 ) -> int:
     """Number of slots K from ``horizon`` or calendar ``days`` (K = days / Δt)."""
     k_days = None
+    if days is not None and not (isinstance(days, int | float) and math.isfinite(days) and days > 0):
+        raise ConfigError(f"days (CLI --days) must be a finite number > 0, got {days!r}")
     if days is not None:
         if kind != "datetime":
             raise ConfigError(

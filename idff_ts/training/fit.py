@@ -167,6 +167,10 @@ def _train(
     prepared = run.prepared
     mask_t = None if prepared.mask is None else torch.from_numpy(prepared.mask)
     module = ForecastModule(build_method(run.method, run.cfg), run.train, run.sampler, mask=mask_t)
+    if resume_from is not None:  # a bad last.ckpt is one line, before Lightning reads it
+        from idff_ts.training.checkpoint import check_resume
+
+        check_resume(resume_from, module)
     if out_dir is not None:
         ckpt_dir = Path(out_dir)
         ckpt_dir.mkdir(parents=True, exist_ok=True)

@@ -12,6 +12,7 @@ import xarray as xr
 
 from idff_ts.data.normalize import Normalizer
 from idff_ts.data.series import SeriesInfo, as_series_array
+from idff_ts.data.series_checks import check_regular_time
 from idff_ts.errors import ConfigError, DataError
 
 VAL_FRACTION = 0.15
@@ -135,6 +136,7 @@ def prepare_data(
         train_da, val_da = data, val
     train_da = _apply_mask_fill(_to_dataarray(train_da, "data"), mask)
     train_arr, info = as_series_array(train_da, time_dim, series_dim, min_length=min_length)
+    check_regular_time(train_da, time_dim)
     if val_da is None:
         train_arr, val_arr, split = hold_out(train_arr, info, min_length)
     else:
@@ -142,6 +144,7 @@ def prepare_data(
         val_arr, val_info = as_series_array(
             val_da, time_dim, info.series_dim, min_length=min_length
         )
+        check_regular_time(val_da, time_dim)
         if val_info.state_shape != info.state_shape or val_info.state_dims != info.state_dims:
             raise DataError(
                 f"validation data have state dims {val_info.state_dims} of shape "

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from idff_ts.errors import DataError
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -109,7 +111,8 @@ def test_refuses_foreign_files(tmp_path: Path) -> None:
     bad = tmp_path / "runs" / "quick" / "toy" / "x.json"
     bad.parent.mkdir(parents=True)
     bad.write_text(json.dumps({"schema": "something-else"}))
-    with pytest.raises(ValueError, match="schema"):
+    with pytest.raises(DataError, match="schema"):
         lb.load_results(tmp_path / "runs")
+    (tmp_path / "empty").mkdir()
     with pytest.raises(SystemExit, match="no result files"):
         lb.main(["--runs", str(tmp_path / "empty"), "--out", str(tmp_path / "o")])

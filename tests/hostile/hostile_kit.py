@@ -102,6 +102,7 @@ def assert_one_line_error(result, code: int | tuple[int, ...] | None = None,
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, f"expected one line on stderr, got {len(lines)}:\n{result.stderr}"
     assert lines[0].startswith("error: "), lines[0]
+    assert not lines[0].startswith("error: unexpected"), f"an unforeseen failure: {lines[0]}"
     if code is not None:
         codes = code if isinstance(code, tuple) else (code,)
         assert result.exit_code in codes, f"exit {result.exit_code}: {lines[0]}"

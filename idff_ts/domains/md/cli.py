@@ -214,13 +214,11 @@ def dihedrals(
 ) -> None:
     """Backbone φ / ψ of an MD file as a dihedral(time, angle) table in degrees."""
     from idff_ts.domains.md.loader import load_dihedrals
-    from idff_ts.io import output_format, write_dataset
+    from idff_ts.io import check_output_path, write_dataset
 
-    output_format(output)  # a bad suffix fails before any work
-    if output.exists() and not overwrite:
-        raise DataError(f"{str(output)!r} exists; pass --overwrite or choose another --output")
+    check_output_path(output, overwrite=overwrite)  # suffix, folder, existing: before any work
     da = load_dihedrals(source, top=top, selection=select, dt=dt)
-    write_dataset(da.to_dataset(), output)
+    write_dataset(da.to_dataset(), output, overwrite=overwrite)
     if quiet:
         return
     names = [str(n) for n in da["angle"].values]

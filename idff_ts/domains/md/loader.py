@@ -99,7 +99,7 @@ def _read_table(path: Path, dt: float | None) -> xr.DataArray | None:
     if suffix == ".csv":
         return read_csv(path, dt)
     if suffix in BACKBONE_SUFFIXES:
-        out = dihedrals_from_backbone(np.load(path, allow_pickle=False), dt=dt)
+        out = dihedrals_from_backbone(_load_backbone(path), dt=dt)
         out.attrs["source"] = str(path)
         return out
     if suffix in NETCDF_SUFFIXES and is_angle_netcdf(path):
@@ -114,5 +114,23 @@ def _read_table(path: Path, dt: float | None) -> xr.DataArray | None:
         + ("" if trajectory_suffixes() else " (trajectories need mdtraj: pip install "
            "'idff-ts[md]')")
     )
+
+
+def _load_backbone(path: Path) -> np.ndarray:
+    """A backbone ``.npy`` as a numeric array; pickled objects are refused unread."""
+    try:
+        arr = np.load(path, allow_pickle=False)
+    except ValueError as exc:
+        why = ("it holds Python objects (refused: loading them could run code)"
+               if "allow_pickle" in str(exc) else f"not a .npy array ({' '.join(str(exc).split())[:100]})")
+        raise DataError(f"cannot read {path}: {why}; expected a float array of shape (T, 5, 3)") from None
+    except OSError as exc:
+        raise DataError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if arr.dtype.kind not in "iuf" or arr.ndim != 3 or arr.shape[1:] != (5, 3):
+        raise DataError(
+            f"{path}: expected backbone coordinates of shape (T, 5, 3) (C, N, CA, C, N per "
+            f"frame) as numbers, found shape {arr.shape} of dtype {arr.dtype}"
+        )
+    return arr
 
 __all__ = ["BACKBONE_SUFFIXES", "NETCDF_SUFFIXES", "TABLE_SUFFIXES", "load_dihedrals"]

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from idff_ts.data.series import as_series_array
+from idff_ts.data.series_checks import check_regular_time
 from idff_ts.domains.series.checks import (
     check_finite_windows,
     check_state_shape,
@@ -21,6 +22,7 @@ from idff_ts.errors import ConfigError, DataError
 from idff_ts.forecasting.ensemble import Encoded
 from idff_ts.forecasting.options import resolve_horizon
 from idff_ts.forecasting.times import data_time_step, fmt_time, resolve_inits, time_kind
+from idff_ts.io import load_dataarray
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -83,6 +85,7 @@ def encode_series(data: Any, model: Forecaster, request: ForecastRequest) -> Enc
     check_state_shape(da, time_dim, series_dim, model)
     times = np.asarray(da[time_dim].values) if time_dim in da.coords else np.arange(da.sizes[time_dim])
     kind = time_kind(times)
+    check_regular_time(da, time_dim)
     step = check_time_step(info, kind, data_time_step(times, kind))
     n_ctx = int(model.cfg.context)
     idx = _init_indices(times, kind, n_ctx, request)
@@ -91,7 +94,7 @@ def encode_series(data: Any, model: Forecaster, request: ForecastRequest) -> Enc
     # Load only the context windows: rows (init, L) of indices into the time axis.
     rows = idx[:, None] + np.arange(-n_ctx + 1, 1)[None, :]
     needed, inverse = np.unique(rows, return_inverse=True)
-    sub = da.isel({time_dim: needed}).load()
+    sub = load_dataarray(da.isel({time_dim: needed}))  # a damaged store: one line
     check_finite_windows(sub, time_dim, times[needed], times[idx], n_ctx)
     values, sinfo = as_series_array(sub, time_dim=time_dim, series_dim=series_dim, min_length=1)
     windows = np.moveaxis(values[:, inverse.reshape(rows.shape)], 0, 1)  # (I, S, L, *state)

@@ -43,10 +43,10 @@ FAST = {"progress": False, "backoff": 0.0, "timeout": 5}
 
 
 def _psl_dataset(year: int) -> xr.Dataset:
-    time = pd.date_range(f"{year}-01-01", periods=4, freq="D")
+    time = pd.date_range(f"{year}-01-01", f"{year}-12-31", freq="D")  # a complete year
     lat = np.arange(-1.875, 2.0, 0.25, dtype=np.float32)
     lon = np.arange(180.125, 184.0, 0.25, dtype=np.float32)
-    sst = 20 + np.random.default_rng(year).standard_normal((4, lat.size, lon.size))
+    sst = 20 + np.random.default_rng(year).standard_normal((time.size, lat.size, lon.size))
     ds = xr.Dataset(
         {"sst": (("time", "lat", "lon"), sst.astype(np.float32), {"units": "degC"})},
         coords={"time": time, "lat": lat, "lon": lon},
@@ -67,7 +67,8 @@ def payloads(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     out["sst.day.mean.2021.nc"] = b"<html><body>Service temporarily unavailable</body></html>"
     for day in ("20211025", "20211026"):
         path = folder / f"ncei_{day}.nc"
-        _psl_dataset(int(day[:4])).isel(time=[0]).to_netcdf(path, engine="netcdf4")
+        ds = _psl_dataset(int(day[:4])).sel(time=[pd.Timestamp(day)])  # the file's own day
+        ds.to_netcdf(path, engine="netcdf4")
         out[f"202110/oisst-avhrr-v02r01.{day}.nc"] = path.read_bytes()
     return out
 
@@ -288,7 +289,10 @@ def test_changed_upstream_file_restarts_instead_of_splicing(server: Server, tmp_
     with pytest.raises(DownloadError):
         download(_psl(server, 2019), tmp_path, retries=0, **FAST)
     server.modes[name] = "ok"
-    server.files[name] = server.files["sst.day.mean.2020.nc"]  # the file changed upstream
+    changed = tmp_path / "changed.nc"
+    (_psl_dataset(2019) + 1.0).to_netcdf(changed, engine="netcdf4")
+    server.files[name] = changed.read_bytes()  # the file changed upstream
+    changed.unlink()
 
     (path,) = download(_psl(server, 2019), tmp_path, **FAST)
     assert "If-Range" in server.gets(name)[-1]
@@ -319,7 +323,8 @@ def test_non_netcdf_payload_is_refused(server: Server, tmp_path: Path) -> None:
 
 def test_ncei_preliminary_fallback_then_final_replaces_it(server: Server, tmp_path: Path) -> None:
     final26 = "202110/oisst-avhrr-v02r01.20211026.nc"
-    server.files["202110/oisst-avhrr-v02r01.20211026_preliminary.nc"] = server.files.pop(final26)
+    final_bytes = server.files.pop(final26)
+    server.files["202110/oisst-avhrr-v02r01.20211026_preliminary.nc"] = final_bytes
     files = plan_downloads("ncei", start="2021-10-25", end="2021-10-26", base_url=server.base)
 
     paths = download(files, tmp_path, **FAST)
@@ -328,7 +333,7 @@ def test_ncei_preliminary_fallback_then_final_replaces_it(server: Server, tmp_pa
         "oisst-avhrr-v02r01.20211026_preliminary.nc",
     ]
 
-    server.files[final26] = b"\x89HDF\r\n\x1a\n" + b"\0" * 64  # the final version appears
+    server.files[final26] = final_bytes  # the final version appears
     paths = download(files, tmp_path, **FAST)
     assert [p.name for p in paths] == [
         "oisst-avhrr-v02r01.20211025.nc",

@@ -71,14 +71,21 @@ def download_cmd(
     base_url: str | None = typer.Option(
         None, "--base-url", help="A mirror instead of NOAA (default: PSL / NCEI)."
     ),
+    timeout: float = typer.Option(
+        60.0, "--timeout", help="Seconds to wait for a connection and for each read."
+    ),
+    retries: int = typer.Option(
+        3, "--retries", help="Further attempts after a network failure or a cut transfer."
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
 ) -> None:
-    """Download NOAA OISST v2.1 files: cached, resumable, size- and format-checked."""
+    """Download NOAA OISST v2.1 files: cached, resumable, each opened and checked (complete
+    time axis, grid, every value) before it gets its final name."""
     from idff_ts.domains.sst.download import download_cli
 
     start = time.perf_counter()
     paths = download_cli(layout.value, years, dest, base_url=base_url,
-                         progress=show_progress(quiet))
+                         progress=show_progress(quiet), timeout=timeout, retries=retries)
     wall = time.perf_counter() - start
     if quiet:
         return
@@ -120,9 +127,10 @@ def prepare_cmd(
 ) -> None:
     """Cut an OISST archive into DYffusion 15° tiles with training-only day-of-year statistics."""
     from idff_ts.domains.sst.prepare import open_prepared, prepare_archive
+    from idff_ts.io import check_output_path
 
-    if output.exists() and not overwrite:  # before reading any input: the store stays as it is
-        raise DataError(f"{str(output)!r} already exists; pass --overwrite to replace it")
+    # before reading any input: a bad suffix or path, or an existing store (kept as it is)
+    check_output_path(output, overwrite=overwrite, suffixes=(".zarr",))
     start = time.perf_counter()
     out = prepare_archive(
         paths, output, boxes=boxes, train=parse_period(train), progress=show_progress(quiet),

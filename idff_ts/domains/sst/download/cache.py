@@ -53,6 +53,9 @@ class Registry:
                 )
 
     def save(self) -> None:
+        if not self.files and not self.partial:  # nothing to remember: leave no file behind
+            self.path.unlink(missing_ok=True)
+            return
         tmp = self.path.with_name(self.path.name + ".tmp")
         payload = {"version": 1, "files": self.files, "partial": self.partial}
         with open(tmp, "w") as fh:

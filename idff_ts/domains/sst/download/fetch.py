@@ -67,6 +67,7 @@ from idff_ts.domains.sst.download.plan import (
     plan_downloads,
 )
 from idff_ts.domains.sst.download.transfer import Missing, fetch_with_retries
+from idff_ts.domains.sst.download.verify import verify_oisst
 from idff_ts.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -109,6 +110,11 @@ def _download_one(rf: RemoteFile, dest: Path, registry: Registry, opt: Options) 
         raise DownloadError(
             f"{rf.url} has {size} bytes, expected {rf.size}; the download was deleted"
         )
+    try:  # open it: time axis, grid, every value (a cut body can carry a matching length)
+        verify_oisst(part, rf.filename, rf.url)
+    except DownloadError:
+        discard(part, rf, registry)
+        raise
     os.replace(part, path)
     fsync_dir(dest)
     registry.complete(rf, rf.url, sha, size)
@@ -226,6 +232,8 @@ def download_cli(
     dest: str | os.PathLike[str],
     base_url: str | None = None,
     progress: bool = True,
+    timeout: float = 60,
+    retries: int = 3,
 ) -> list[Path]:
     """What ``idff-ts data download --layout psl --years 1982-2020 --dest DIR`` runs.
 
@@ -235,6 +243,8 @@ def download_cli(
         dest: destination folder (``~`` expanded).
         base_url: a mirror instead of NOAA.
         progress: rich progress bar on a terminal.
+        timeout: seconds for connecting and for each read (CLI ``--timeout``).
+        retries: further attempts after a retryable failure (CLI ``--retries``).
 
     Raises:
         ConfigError: bad layout or years text. DownloadError: see :func:`download`.
@@ -242,7 +252,8 @@ def download_cli(
     if layout not in LAYOUTS:
         raise ConfigError(f"unknown --layout {layout!r}; expected one of {', '.join(LAYOUTS)}")
     files = plan_downloads(cast(Layout, layout), years=parse_years(years), base_url=base_url)
-    return download(files, Path(dest).expanduser(), progress=progress)
+    return download(files, Path(dest).expanduser(), progress=progress, timeout=timeout,
+                    retries=retries)
 
 
 __all__ = [
