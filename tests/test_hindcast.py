@@ -1,0 +1,103 @@
+"""Streamed hindcasts: blocks written as sampled, one or two processes give the same file bit
+for bit, each block equals a plain forecast with its block seed, failures leave no output."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+import xarray as xr
+
+import idff_ts
+from idff_ts.domains.sst.demo import demo_archive_files, demo_checkpoint
+from idff_ts.errors import ConfigError, DataError
+from idff_ts.hindcast import block_seed, hindcast, parts_folder, plan_blocks
+from idff_ts.training.checkpoint import load_checkpoint
+
+KW = {"members": 2, "nfe": 1, "days": 2, "device": "cpu"}
+N_INITS, BLOCK = 5, 2
+
+
+@pytest.fixture(scope="module")
+def setup():
+    ds = xr.open_dataset(demo_archive_files()[0])
+    return ds, load_checkpoint(demo_checkpoint()), list(ds["time"].values[10 : 10 + N_INITS])
+
+
+@pytest.fixture(scope="module")
+def single(setup, tmp_path_factory):
+    ds, model, inits = setup
+    out = tmp_path_factory.mktemp("hc") / "hc.nc"
+    assert hindcast(ds, model, out, init=inits, block_inits=BLOCK, seed=3, **KW) == out
+    return out
+
+
+def test_plan_and_seeds():
+    assert plan_blocks(range(5), 2) == [[0, 1], [2, 3], [4]]
+    seeds = {block_seed(3, b) for b in range(100)} | {block_seed(4, 0)}
+    assert len(seeds) == 101 and block_seed(3, 7) == block_seed(3, 7)
+    with pytest.raises(ConfigError):
+        plan_blocks([], 2)
+    with pytest.raises(ConfigError):
+        plan_blocks([1], 0)
+
+
+def test_each_block_is_a_forecast_with_its_block_seed(setup, single):
+    ds, model, inits = setup
+    with xr.open_dataset(single) as out:
+        assert out.sizes["init"] == N_INITS and out.attrs["hindcast_blocks"] == 3
+        np.testing.assert_array_equal(out["init"].values, np.asarray(inits))
+        for b, block in enumerate(plan_blocks(inits, BLOCK)):
+            ref = idff_ts.forecast(ds, model, init=block, seed=block_seed(3, b), **KW)
+            got = out["sst"].sel(init=ref["init"].values).values
+            np.testing.assert_allclose(got, ref["sst"].values, rtol=0, atol=2.0**-8)
+    assert not parts_folder(single).exists()
+
+
+SCRIPT = textwrap.dedent(
+    """
+    import sys, xarray as xr
+    from idff_ts.hindcast import hindcast
+    from idff_ts.domains.sst.demo import demo_archive_files, demo_checkpoint
+    ds = xr.open_dataset(demo_archive_files()[0])
+    inits = list(ds["time"].values[10 : 10 + {n}])
+    hindcast(ds, demo_checkpoint(), sys.argv[1], init=inits, block_inits={b}, seed=3,
+             rank=int(sys.argv[2]), world_size=2, wait_timeout_s=600, **{kw!r})
+    """
+).format(n=N_INITS, b=BLOCK, kw=KW)
+
+
+@pytest.mark.slow
+def test_two_processes_write_the_same_file_bit_for_bit(single, tmp_path):
+    script = tmp_path / "rank.py"
+    script.write_text(SCRIPT)
+    out = tmp_path / "two.nc"
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    procs = [subprocess.Popen([sys.executable, str(script), str(out), str(rank)], env=env,
+                              stderr=subprocess.PIPE, text=True) for rank in (1, 0)]
+    for proc in procs:
+        _, err = proc.communicate(timeout=600)
+        assert proc.returncode == 0, err[-2000:]
+    with xr.open_dataset(single) as one, xr.open_dataset(out) as two:
+        for name in ("sst", "sst_anomaly", "valid_time"):
+            assert one[name].values.tobytes() == two[name].values.tobytes(), name
+
+
+def test_zarr_output_and_failure_leaves_no_output(setup, tmp_path):
+    ds, model, inits = setup
+    out = tmp_path / "hc.zarr"
+    hindcast(ds, model, out, init=inits[:2], block_inits=1, **KW)
+    with xr.open_zarr(out) as z:
+        assert z.sizes["init"] == 2 and z["sst"].dtype == np.float32
+    bad = tmp_path / "bad.nc"
+    late = np.datetime64("2999-01-01")
+    with pytest.raises(DataError):
+        hindcast(ds, model, bad, init=[inits[0], late], block_inits=1, **KW)
+    assert not bad.exists()
+    assert (parts_folder(bad) / "block-000000.zarr").exists()  # kept: a rerun resumes from it
+    hindcast(ds, model, bad, init=inits[:1], block_inits=1, **KW)
+    assert bad.exists() and not parts_folder(bad).exists()
