@@ -128,7 +128,7 @@ def _wait_for_blocks(parts: Path, n_blocks: int, timeout_s: float) -> None:
 
 
 def _assemble(parts: Path, n_blocks: int, output: Path, seed: int, block_inits: int,
-              overwrite: bool) -> Path:
+              overwrite: bool, attrs: dict[str, Any]) -> Path:
     """Concatenate the blocks lazily along ``init`` and write ``output`` atomically."""
     import xarray as xr
 
@@ -144,6 +144,7 @@ def _assemble(parts: Path, n_blocks: int, output: Path, seed: int, block_inits: 
                 ds.attrs[key] = sum(p.attrs.get(key, 0) for p in pieces)
         ds.attrs.update(seed=int(seed), hindcast_blocks=n_blocks, hindcast_block_inits=block_inits,
                         hindcast_seeds="block b sampled with seed SeedSequence(seed, spawn_key=(b,))")
+        ds.attrs.update(attrs)
         write_dataset(ds, output, overwrite=overwrite)
     finally:
         for piece in pieces:
@@ -154,7 +155,8 @@ def _assemble(parts: Path, n_blocks: int, output: Path, seed: int, block_inits: 
 def hindcast(
     data: Any, model: Any, output: str | os.PathLike[str], *, init: Sequence[Any],
     block_inits: int = DEFAULT_BLOCK_INITS, seed: int = 0, rank: int = 0, world_size: int = 1,
-    overwrite: bool = True, wait_timeout_s: float = 24 * 3600.0, **forecast_kw: Any,
+    overwrite: bool = True, wait_timeout_s: float = 24 * 3600.0,
+    attrs: dict[str, Any] | None = None, **forecast_kw: Any,
 ) -> Path | None:
     """Forecast every init of ``init``, streamed to ``output`` a block at a time (module doc).
 
@@ -165,6 +167,7 @@ def hindcast(
         block_inits: inits per block and per sampler call (part of the result's definition).
         seed: base seed; block ``b`` uses :func:`block_seed` ``(seed, b)``.
         rank, world_size: this process's share of the blocks (round-robin).
+        attrs: global attributes added to the output (e.g. the command line).
         **forecast_kw: the other options of :func:`idff_ts.forecast` (members, days, nfe,
             device, chunk_members, domain options such as ``boxes`` or ``precision``).
 
@@ -189,7 +192,7 @@ def hindcast(
     if int(rank) != 0:
         return None
     _wait_for_blocks(parts, len(blocks), wait_timeout_s)
-    _assemble(parts, len(blocks), output, seed, int(block_inits), overwrite)
+    _assemble(parts, len(blocks), output, seed, int(block_inits), overwrite, dict(attrs or {}))
     shutil.rmtree(parts, ignore_errors=True)
     return output
 

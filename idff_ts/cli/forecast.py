@@ -19,6 +19,7 @@ from idff_ts.cli.app import (
     show_progress,
     task_or_data,
 )
+from idff_ts.cli.hindcast import run_streamed, wants_streaming
 from idff_ts.errors import ConfigError, DataError, UsageError
 
 
@@ -92,9 +93,14 @@ def run_forecast(flags: dict[str, Any], output: Path, quiet: bool) -> None:
     domain = domain_for_model(model.data_info)
     task = get_task(flags["task"]) if flags["task"] is not None else None
     source = domain.forecast_input(model, flags["data"], flags["var"], task)
-    options = domain.forecast_options({"box": flags["box"]})
+    options = domain.forecast_options({"box": flags["box"], "precision": flags["precision"]})
     inits = domain.forecast_inits(source, model, parse_inits(flags["init"]), flags["stride"],
                                   flags["horizon"], flags["days"])
+    if wants_streaming(flags):
+        attrs = {"history": history_line(command_line()), "input_data": source.source,
+                 "checkpoint": "bundled demo checkpoint" if from_default else str(checkpoint)}
+        run_streamed(source, model, inits, flags, options, output, attrs, overwrite, quiet)
+        return
     ds = forecast(
         source.data, model, days=flags["days"], horizon=flags["horizon"],
         members=flags["members"], seed=flags["seed"], init=inits, nfe=flags["nfe"],
@@ -138,7 +144,8 @@ def forecast_cmd(
     init: list[str] | None = typer.Option(
         None, "--init",
         help="Init time(s): dates or numbers (repeat or comma-separate); 'last' (default with "
-        "--data) or 'all' (every time with a full context and truth for all leads).",
+        "--data), 'all' (every time with a full context and truth for all leads) or "
+        "'all-context' (every time with a full context, truth or not).",
     ),
     stride: int | None = typer.Option(None, "--stride", min=1, help="With --init all: every N-th."),
     seed: int = typer.Option(0, "--seed", help="Base seed of the ensemble."),
@@ -153,6 +160,17 @@ def forecast_cmd(
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
     box: str | None = typer.Option(
         None, "--box", help="Tile models: boxes to forecast, e.g. 84,85 (default: the checkpoint's)."
+    ),
+    precision: float | None = typer.Option(
+        None, "--precision", help="SST: stored precision in °C (default 0.01; 0: full float32)."
+    ),
+    block_inits: int | None = typer.Option(
+        None, "--block-inits", min=1,
+        help="Stream: sample and write this many inits at a time (bounded memory).",
+    ),
+    rank: int = typer.Option(0, "--rank", min=0, help="Stream: this process's rank."),
+    world_size: int = typer.Option(
+        1, "--world-size", min=1, help="Stream: number of processes sharing the blocks."
     ),
 ) -> None:
     """Ensemble forecast from a trained model; writes a CF-annotated netCDF or Zarr file.
