@@ -101,3 +101,21 @@ def test_zarr_output_and_failure_leaves_no_output(setup, tmp_path):
     assert (parts_folder(bad) / "block-000000.zarr").exists()  # kept: a rerun resumes from it
     hindcast(ds, model, bad, init=inits[:1], block_inits=1, **KW)
     assert bad.exists() and not parts_folder(bad).exists()
+
+
+def test_cli_streams_with_block_inits(tmp_path):
+    from typer.testing import CliRunner
+
+    from idff_ts.cli import app
+
+    out = tmp_path / "fc.nc"
+    args = ["forecast", "--init", "all", "--stride", "120", "--days", "2", "-m", "2", "--nfe",
+            "1", "--block-inits", "2", "-q", "-o", str(out)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    with xr.open_dataset(out) as fc:
+        assert fc.attrs["hindcast_blocks"] == 2 and fc.sizes["init"] == 4
+        assert "--block-inits 2" in fc.attrs["history"]
+    bad = CliRunner().invoke(app, [*args[:-1], str(tmp_path / "x.nc"), "--rank", "2",
+                                   "--world-size", "2"])
+    assert bad.exit_code == 2 and "--rank must be in 0..1" in bad.stderr

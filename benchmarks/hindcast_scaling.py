@@ -1,0 +1,138 @@
+"""Peak memory and tiles per second of a hindcast against the number of inits (issue 15 targets).
+
+The demo SST model (SYNTHETIC DEMO DATA) forecasts ``N`` consecutive inits of the bundled year,
+2 boxes each, scaled down to fit a shared 2-core CPU: ``--members`` (default 2), ``--nfe``
+(default 1), ``--days`` (default 1). Each run is its own process, so its peak RSS
+(``ru_maxrss`` from ``wait4``) is the run's alone; it includes the interpreter, torch and the
+model (the baseline of 1 init). The demo archive is one year, so beyond 365 inits the init days
+repeat (never within a block: the work per init is unchanged). Two ways are compared:
+
+* ``streamed``: :func:`idff_ts.hindcast.hindcast` with ``--block-inits`` (default 4) inits per
+  block, written block by block and assembled into a netCDF file;
+* ``whole``: one :func:`idff_ts.forecast` call over all inits, written with
+  :func:`idff_ts.io.write_dataset` (how a hindcast was run before).
+
+Tiles per second = inits × boxes × members × days / sampling-and-writing wall time (after
+imports and model loading). Targets: peak memory within 20 % over 1-1000 inits and tiles/s
+within 20 % over 10-1000 inits, for the streamed way.
+
+    python benchmarks/hindcast_scaling.py                 # → results/hindcast_scaling.{json,md}
+    python benchmarks/hindcast_scaling.py --inits 1 10    # quick
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from _provenance import RESULTS, provenance
+
+CHILD = """
+import json, sys, time
+import xarray as xr
+import idff_ts
+from idff_ts.domains.sst.demo import demo_archive_files, demo_checkpoint
+from idff_ts.hindcast import hindcast
+from idff_ts.io import write_dataset
+from idff_ts.training.checkpoint import load_checkpoint
+mode, n, block, members, nfe, days, out = sys.argv[1:8]
+n, block, members, nfe, days = int(n), int(block), int(members), int(nfe), int(days)
+ds = xr.open_dataset(demo_archive_files()[0])
+model = load_checkpoint(demo_checkpoint())
+times = ds["time"].values
+# one demo year: beyond it the days repeat (never inside a block; the work is the same)
+inits = [times[i % (times.size - days)] for i in range(n)]
+kw = dict(members=members, nfe=nfe, days=days, device="cpu")
+t0 = time.perf_counter()
+if mode == "streamed":
+    hindcast(ds, model, out, init=inits, block_inits=block, **kw)
+else:
+    write_dataset(idff_ts.forecast(ds, model, init=inits, **kw), out)
+wall = time.perf_counter() - t0
+print(json.dumps({"inits": len(inits), "wall_s": wall}))
+"""
+
+
+def run(mode: str, n: int, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
+    out = tmp / f"{mode}-{n}.nc"
+    cmd = [sys.executable, "-c", CHILD, mode, str(n), str(args.block_inits), str(args.members),
+           str(args.nfe), str(args.days), str(out)]
+    log = tmp / "child.log"
+    with open(log, "w") as err, tempfile.TemporaryFile("w+") as so:
+        proc = subprocess.Popen(cmd, stdout=so, stderr=err, env={**os.environ,
+                                "OMP_WAIT_POLICY": "PASSIVE", "PYTHONWARNINGS": "ignore"})
+        _, status, usage = os.wait4(proc.pid, 0)
+        so.seek(0)
+        text = so.read()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(log.read_text()[-2000:])
+    res = json.loads(text.strip().splitlines()[-1])
+    tiles = res["inits"] * 2 * args.members * args.days
+    row = {"mode": mode, "inits": res["inits"], "wall_s": round(res["wall_s"], 2),
+           "tiles_per_s": round(tiles / res["wall_s"], 2),
+           "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+           "output_mb": round(out.stat().st_size / 1e6, 2), "load_1min": os.getloadavg()[0]}
+    out.unlink()
+    print(row, flush=True)
+    return row
+
+
+def spread(rows: list[dict[str, Any]], key: str, lo: int) -> float | None:
+    vals = [r[key] for r in rows if r["inits"] >= lo]
+    return round(max(vals) / min(vals) - 1, 3) if len(vals) > 1 else None
+
+
+def markdown(res: dict[str, Any]) -> str:
+    lines = ["# Hindcast scaling: peak memory and tiles/s against the number of inits", "",
+             f"Demo SST model (synthetic demo data), 2 boxes, {res['members']} members, NFE "
+             f"{res['nfe']}, {res['days']} day(s); streamed blocks of {res['block_inits']} inits. "
+             f"Machine: {res['provenance']['machine']}, shared with other jobs (1-min load "
+             "in the table).", "",
+             "| mode | inits | wall s | tiles/s | peak RSS MB | output MB | load |",
+             "|---|---|---|---|---|---|---|"]
+    for r in res["rows"]:
+        lines.append(f"| {r['mode']} | {r['inits']} | {r['wall_s']} | {r['tiles_per_s']} | "
+                     f"{r['peak_rss_mb']} | {r['output_mb']} | {r['load_1min']:.1f} |")
+    for mode, s in res["spreads"].items():
+        lines.append(f"\n{mode}: peak RSS max/min - 1 = {s['peak_rss']} (target <= 0.2); "
+                     f"tiles/s max/min - 1 from 10 inits = {s['tiles_per_s']} (target <= 0.2)")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--inits", type=int, nargs="+", default=[1, 10, 100, 1000])
+    ap.add_argument("--whole-up-to", type=int, default=100)
+    ap.add_argument("--block-inits", type=int, default=4)
+    ap.add_argument("--members", type=int, default=2)
+    ap.add_argument("--nfe", type=int, default=1)
+    ap.add_argument("--days", type=int, default=1)
+    ap.add_argument("--out", type=Path, default=RESULTS)
+    args = ap.parse_args(argv)
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for n in args.inits:
+            rows.append(run("streamed", n, args, Path(tmp)))
+            if n <= args.whole_up_to:
+                rows.append(run("whole", n, args, Path(tmp)))
+    spreads = {m: {"peak_rss": spread([r for r in rows if r["mode"] == m], "peak_rss_mb", 1),
+                   "tiles_per_s": spread([r for r in rows if r["mode"] == m], "tiles_per_s", 10)}
+               for m in ("streamed", "whole")}
+    res = {"provenance": provenance(benchmark="hindcast_scaling"), "rows": rows,
+           "spreads": spreads, **{k: getattr(args, k) for k in
+                                  ("block_inits", "members", "nfe", "days")}}
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "hindcast_scaling.json").write_text(json.dumps(res, indent=1) + "\n")
+    (args.out / "hindcast_scaling.md").write_text(markdown(res))
+    print(markdown(res))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
