@@ -54,7 +54,7 @@ class Group(TyperGroup):
 
         argv = list(sys.argv[1:] if args is None else args)
         ARGV[:] = argv
-        add_common_options(self)  # -v/-q after any subcommand too
+        add_common_options(self, _setup_logging)  # -v/-q after any subcommand too
         try:
             rv = super().main(
                 args=argv, prog_name=prog_name or "idff-ts", complete_var=complete_var,
