@@ -30,16 +30,17 @@ def declared_options(command: str) -> list[Any]:
     declaration wins; the same flag with another type is a :class:`ConfigError`)."""
     from idff_ts.domains import domains
 
-    chosen: dict[str, Any] = {}
+    chosen: dict[str, tuple[str, Any]] = {}
     for domain in domains():
         for option in domain.cli_options(command):
-            first = chosen.setdefault(option.flag, option)
+            owner, first = chosen.setdefault(option.flag, (domain.name, option))
             if first.type is not option.type:
                 raise ConfigError(
-                    f"domain {domain.name!r} declares {option.flag} of idff-ts {command} as "
-                    f"{option.type.__name__}; another domain declares it as {first.type.__name__}"
+                    f"domains {owner!r} and {domain.name!r} declare {option.flag} of idff-ts "
+                    f"{command} as {first.type.__name__} and {option.type.__name__}; one type "
+                    "per flag"
                 )
-    return list(chosen.values())
+    return [option for _, option in chosen.values()]
 
 
 def domain_notes(command: str) -> list[str]:
