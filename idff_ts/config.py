@@ -54,8 +54,12 @@ class ModelConfig:
     num_res_blocks: int = 1
     attention: bool = False
     static_channels: int = 0
+    method_options: dict[str, Any] = field(default_factory=dict)
+    """Knobs of the method itself (e.g. OT-CFM's ``beta``, DDPM's ``prediction``, every
+    method's ``output``), read by the method; see each method's docstring."""
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "method_options", dict(self.method_options or {}))
         object.__setattr__(self, "state_shape", tuple(int(s) for s in self.state_shape))
         object.__setattr__(self, "channel_mult", tuple(int(m) for m in self.channel_mult))
         if not self.channel_mult or min(self.channel_mult) < 1:

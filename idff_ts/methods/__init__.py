@@ -18,13 +18,14 @@ from idff_ts.methods.base import (
 from idff_ts.methods.ddpm import DDPM
 from idff_ts.methods.dyffusion import DYffusion
 from idff_ts.methods.idff import IDFF
-from idff_ts.methods.otcfm import ICFM, OTCFM
+from idff_ts.methods.otcfm import ICFM, OTCFM, MarginalOTCFM
 from idff_ts.methods.reference import Climatology, Persistence
 
 METHODS: dict[str, type[Method]] = {
     "idff": IDFF,
     "ot-cfm": OTCFM,
     "i-cfm": ICFM,
+    "ot-cfm-marginal": MarginalOTCFM,
     "ddpm": DDPM,
     "dyffusion": DYffusion,
     "persistence": Persistence,
@@ -36,6 +37,7 @@ __all__ = [
     "ICFM",
     "IDFF",
     "METHODS",
+    "MarginalOTCFM",
     "OTCFM",
     "Climatology",
     "DYffusion",
