@@ -20,6 +20,7 @@ Reference rows (persistence, probabilistic persistence, climatology) and the sta
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
 import sys
@@ -42,7 +43,7 @@ from _provenance import RESULTS, provenance
 
 RUNS = RESULTS / "runs"
 BASE_PROVENANCE: dict[str, Any] = {}
-__all__ = ["PROFILES", "SCHEMA", "load_task", "main", "rows"]
+__all__ = ["PROFILES", "SCHEMA", "fit_method", "forecast_and_score", "load_task", "main", "rows"]
 
 
 def _task_settings(td: TaskData, profile: str) -> dict[str, Any]:
@@ -222,3 +223,25 @@ def main(argv: list[str] | None = None) -> int:
 if __name__ == "__main__":
     np.seterr(all="ignore")
     raise SystemExit(main())
+
+
+# ------------------------------------------------ for benchmarks/sigma_sweep.py (IDFF's σ sweep)
+@dataclasses.dataclass(frozen=True)
+class SweepSpec:
+    """IDFF as the σ sweep trains it (validation at NFE 5, γ1 grid {0, 2})."""
+
+    label: str = "idff"
+    method: str = "idff"
+    solver: str = "auto"
+    val_nfe: int = 5
+    gamma1_grid: tuple[float, ...] = (0.0, 2.0)
+
+
+def method_specs(profile: str) -> dict[str, SweepSpec]:
+    return {"idff": SweepSpec()}
+
+
+def gamma1_candidates(spec: SweepSpec, nfe: int) -> tuple[float, ...]:
+    """γ1's Langevin move has weight γ1 σ_t², zero at t = 0, and the last step lands on x̂1:
+    at NFE ≤ 2 every γ1 gives the same samples, so only the first of the grid is kept."""
+    return spec.gamma1_grid[:1] if nfe <= 2 else spec.gamma1_grid
