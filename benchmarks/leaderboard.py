@@ -82,6 +82,7 @@ def aggregate(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
         row["cap_hit"] = any(t.get("cap_hit") for t in train)
         row["per_init"] = {r["seed"]: r["per_init_crps_ecdf"] for r in rs}
         row["wall_s"] = _stats([r["wall_s"] for r in rs])[0]
+        row["n_jvp"] = max(int(r.get("n_jvp", 0)) for r in rs)
         rows.append(row)
     return rows
 
@@ -137,6 +138,9 @@ def markdown(rows: list[dict[str, Any]], verdict_map: dict[str, list[dict]]) -> 
         "is its absolute error; the fair reference for an ensemble is *prob-persistence* "
         "(persistence plus climatological increments of the training split).", "",
     ]
+    if not any(r["n_jvp"] for r in rows):
+        lines += ["No row takes Jacobian-vector products (γ2 = 0 in every result file), so every "
+                  "NFE column counts plain forward passes.", ""]
     for task in sorted({r["task"] for r in rows}):
         trows = [r for r in rows if r["task"] == task]
         lines += [f"### {task}", "", *task_table(trows), ""]
@@ -150,7 +154,7 @@ def markdown(rows: list[dict[str, Any]], verdict_map: dict[str, list[dict]]) -> 
 def write_csv(rows: list[dict[str, Any]], path: Path) -> None:
     keys = ["profile", "task", "method", "nfe_setting", "nfe_counted", "members", "seeds",
             "n_configurations", *[k for m in METRICS for k in (m, f"{m}_sd")], "best_epochs",
-            "cap_hit", "wall_s"]
+            "cap_hit", "wall_s", "n_jvp"]
     with path.open("w", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=keys, extrasaction="ignore")
         w.writeheader()
