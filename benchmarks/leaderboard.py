@@ -172,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     results = load_results(args.runs, args.profile)
     if not results:
-        raise SystemExit(f"no schema-2 result files under {args.runs}; run benchmarks/run.py first")
+        raise SystemExit(f"no result files (schema 2) under {args.runs}; run benchmarks/run.py first")
     rows = aggregate(results)
     vmap = verdicts(rows)
     args.out.mkdir(parents=True, exist_ok=True)
