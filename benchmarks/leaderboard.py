@@ -99,7 +99,10 @@ def verdicts(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
             if name == PRODUCT:
                 continue
             res = paired_difference(trows[PRODUCT]["per_init"], other["per_init"])
-            out[task].append({"other": name, **(res or {}), "text": verdict(PRODUCT, name, res)})
+            text = verdict(PRODUCT, name, res)
+            if name in ONE_MEMBER:
+                text += " — an ensemble against a one-member forecast (its CRPS is its absolute error)"
+            out[task].append({"other": name, **(res or {}), "text": text})
     return out
 
 
