@@ -12,7 +12,7 @@ into ``out``:
   "A beats B" only when the paired bootstrap over test inits and seeds
   (:mod:`idff_ts.leaderboard.bootstrap`) gives a 95 % interval of the CRPS difference excluding
   0, otherwise "tied" with the interval;
-- ``leaderboard_headline.json`` (the verdicts) and, unless ``plots=False``,
+- ``leaderboard_headline.json`` (the verdicts, per profile and task) and, unless ``plots=False``,
   ``leaderboard_lead.png``, ``leaderboard_nfe.png``, ``leaderboard_wall.png``.
 
 ``benchmarks/leaderboard.py`` is a thin script over :func:`render`.
@@ -42,7 +42,8 @@ def render(runs: Path, out: Path, *, profile: str | None = None, plots: bool = T
         raise DataError(f"no result files (schema 2){which} under {runs}; run benchmarks/run.py "
                         "first")
     rows = aggregate(results)
-    verdict_map = verdicts(rows)
+    verdict_maps = {p: verdicts([r for r in rows if r["profile"] == p])
+                    for p in sorted({r["profile"] for r in rows})}
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -53,10 +54,11 @@ def render(runs: Path, out: Path, *, profile: str | None = None, plots: bool = T
 
         figures = plot(rows, out)
     write_csv(rows, out / "leaderboard.csv")
-    (out / "leaderboard.md").write_text(markdown(rows, verdict_map, figures))
-    (out / "leaderboard_headline.json").write_text(json.dumps(headline(verdict_map), indent=1))
+    (out / "leaderboard.md").write_text(markdown(rows, verdict_maps, figures))
+    heads = {p: headline(v) for p, v in verdict_maps.items()}
+    (out / "leaderboard_headline.json").write_text(json.dumps(heads, indent=1))
     if docs is not None:
-        Path(docs).write_text(docs_page(rows, verdict_map))
+        Path(docs).write_text(docs_page(rows, verdict_maps))
     return len(results)
 
 

@@ -130,7 +130,8 @@ def aggregate(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def verdicts(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
-    """Per (task): IDFF against every other row, by the paired bootstrap over inits and seeds."""
+    """Per task: IDFF against every other row, by the paired bootstrap over inits and seeds
+    (``rows`` of one profile: the tasks of different profiles are different experiments)."""
     out: dict[str, list[dict[str, Any]]] = {}
     for task in sorted({r["task"] for r in rows}):
         trows = {r["method"]: r for r in rows if r["task"] == task}

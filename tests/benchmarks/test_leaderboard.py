@@ -86,7 +86,9 @@ def test_markdown_and_csv(runs: Path, tmp_path: Path) -> None:
     assert "| persistence (1 member: CRPS = MAE) |" in md and "idff beats worse" in md
     rows = list(csv.DictReader((out / "leaderboard.csv").open()))
     assert {r["method"] for r in rows} == set(TOY)
-    assert json.loads((out / "leaderboard_headline.json").read_text())["toy"]
+    head = json.loads((out / "leaderboard_headline.json").read_text())["quick"]["toy"]
+    assert {h["other"] for h in head} == set(TOY) - {"idff"}
+    assert all(h["verdict"].startswith("idff") for h in head)
 
 
 def test_plots_are_written(runs: Path, tmp_path: Path) -> None:
@@ -117,3 +119,19 @@ def test_only_older_schemas_is_no_result_files(tmp_path: Path) -> None:
     old.write_text(json.dumps({"schema": "idff-ts-result/1"}))
     with pytest.raises(SystemExit, match=r"no result files \(schema 2\)"):
         lb.main(["--runs", str(tmp_path / "runs"), "--out", str(tmp_path / "o")])
+
+
+def test_verdicts_stay_within_a_profile(runs: Path, tmp_path: Path) -> None:
+    for method in ("idff", "worse"):
+        for seed in (0, 1):
+            src = runs / "quick" / "toy" / f"{method}__nfe5__seed{seed}.json"
+            res = json.loads(src.read_text()) | {"profile": "paper"}
+            dst = runs / "paper" / "toy" / src.name
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            dst.write_text(json.dumps(res))
+    out = tmp_path / "lb"
+    assert lb.main(["--runs", str(runs), "--out", str(out), "--no-plots"]) == 0
+    head = json.loads((out / "leaderboard_headline.json").read_text())
+    assert [h["other"] for h in head["paper"]["toy"]] == ["worse"]
+    assert head["paper"]["toy"][0]["n_seeds"] == 2
+    assert {h["other"] for h in head["quick"]["toy"]} == set(TOY) - {"idff"}
