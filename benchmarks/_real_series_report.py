@@ -36,7 +36,8 @@ def _table(results: list[dict]) -> list[str]:
                 c += f" ± {m[k]['crps_sd']:.2g}"
             cells.append(c)
         ch = m["IDFF"]["autotune"]["chosen"]
-        choice = f"L={ch['context']}, trend {ch['trend']}, season {ch['seasonal']}, σ={ch['sigma']}"
+        choice = (f"L={ch['context']}, trend {ch['trend']}, season {ch['seasonal']}, "
+                  f"phase input {ch.get('phase', False)}, σ={ch['sigma']}")
         lines.append(f"| {r['series']} ({r['units']}) | " + " | ".join(cells)
                      + f" | {m['IDFF']['ssr']:.2f} | {choice} |")
     return lines

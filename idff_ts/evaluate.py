@@ -153,7 +153,7 @@ def _summary_attrs(
 def _evaluate_array(forecast: xr.DataArray, truth: xr.DataArray, s: _Settings) -> xr.Dataset:
     distance, period = s.distance, s.period
     if distance is None and forecast.attrs.get("circular"):
-        # angles (written by an angle model, or marked by the user): wrapped differences
+        # a periodic variable (marked by its domain or by the user): wrapped differences
         distance, period = "circular", float(forecast.attrs.get("period", period))
     member_dim, init_dim, lead_dim, time_dim = s.dims
     space_dims, point_dims = split_point_dims(
@@ -256,10 +256,10 @@ def evaluate(
             (e.g. ocean). Points with NaN truth are never scored either.
         nan_policy: missing members: ``"propagate"`` (a NaN member at a valid point makes the
             lead's score NaN), ``"omit"`` (score on the valid members), ``"raise"``.
-        distance: ``"circular"`` for angles (wrapped differences, period ``period``);
-            ``None`` picks it when the forecast variable has ``attrs["circular"]`` (angle
-            forecasts do; ``period`` then comes from its ``period`` attribute); ``"absolute"``
-            forces plain differences.
+        distance: ``"circular"`` for periodic quantities (wrapped differences, period
+            ``period``); ``None`` picks it when the forecast variable has
+            ``attrs["circular"]`` (a domain of periodic data sets it; ``period`` then comes
+            from its ``period`` attribute); ``"absolute"`` forces plain differences.
         init_chunk: inits per block (default: about 64 MB of forecast per block).
 
     Returns:

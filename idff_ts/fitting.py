@@ -73,7 +73,15 @@ def fit(
         A :class:`Forecaster` with the EMA weights of the best checkpoint, the training
         normalisation and ``data_info``.
 
+    Also accepted: a pandas Series / DataFrame with a ``DatetimeIndex``, a Dataset of several
+    variables (fit jointly as one vector along a ``variable`` dim; forecast the same stacked
+    DataArray, :func:`idff_ts.data.pandas_input.stack_variables`, and unstack the result with
+    :func:`~idff_ts.data.pandas_input.unstack_variables`), and a time dim called ``date``,
+    ``t``, ... when ``time_dim`` is absent (:func:`~idff_ts.data.pandas_input.find_time_dim`).
     """
+    data, time_dim = _user_input(data, time_dim)
+    if val is not None:
+        val, _ = _user_input(val, time_dim)
     first = data.get("train") if isinstance(data, Mapping) else data
     return domain_for_data(first).fit(
         data, val=val, context=context, horizon=horizon, model=model, train=train,
@@ -82,6 +90,29 @@ def fit(
         out_dir=out_dir, resume_from=resume_from, progress=progress, callbacks=callbacks,
         method=method,
     )
+
+
+def _user_input(data: Any, time_dim: str) -> tuple[Any, str]:
+    """Inputs users have (issue 14): a pandas Series / DataFrame, a Dataset of several variables
+    (stacked along ``variable``, :func:`idff_ts.data.pandas_input.stack_variables`), a time dim
+    with another common name. Anything else passes unchanged."""
+    import pandas as pd
+    import xarray as xr
+
+    from idff_ts.data.pandas_input import as_input_dataarray
+
+    if isinstance(data, xr.Dataset) and len(data.data_vars) == 1:
+        return data, time_dim
+    if isinstance(data, pd.Series | pd.DataFrame | xr.Dataset) or (
+        isinstance(data, xr.DataArray) and time_dim not in data.dims
+    ):
+        return as_input_dataarray(data, time_dim)
+    if isinstance(data, Mapping):
+        out = {}
+        for key, value in data.items():
+            out[key], found = (None, time_dim) if value is None else _user_input(value, time_dim)
+        return out, found
+    return data, time_dim
 
 
 __all__ = ["fit"]

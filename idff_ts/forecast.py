@@ -83,7 +83,7 @@ def forecast(
         time_dim: name of the time dim.
         series_dim: a dim of independent series forecast side by side (default: the model's
             training series dim, or ``trajectory``, when the data has it).
-        **options: options of the model's domain (e.g. a subset of tiles); a
+        **options: options of the model's domain (its page in the docs lists them); a
             domain refuses options it does not take.
 
     Returns:

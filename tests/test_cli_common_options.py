@@ -52,7 +52,7 @@ def test_verbose_after_the_subcommand_sets_the_log_level():
 
 def test_commands_keep_their_own_quiet_flag():
     command = typer.main.get_command(app)
-    add_common_options(command)
+    add_common_options(command, lambda count: None)
     forecast = command.commands["forecast"]
     quiet = [p for p in forecast.params if "--quiet" in p.opts]
     assert len(quiet) == 1 and quiet[0].expose_value  # the command's own, passed to it

@@ -2,21 +2,18 @@
 
 ::
 
-    idff-ts train    --task lorenz63 -o runs/lorenz63
-    idff-ts forecast --checkpoint runs/lorenz63/model.pt -o forecast.nc
+    idff-ts train    --task TASK -o runs/TASK                  # a built-in task (train --help)
+    idff-ts forecast --checkpoint runs/TASK/model.pt -o forecast.nc
     idff-ts evaluate forecast.nc -o metrics.csv
-
-    idff-ts forecast --days 7 --members 20            # bundled SST demo (synthetic demo data)
-    idff-ts forecast --data 'sst.day.mean.*.nc' --checkpoint runs/sst/model.pt --box 84,85
-    idff-ts train    --task sst-demo -o runs/sst-demo
-    idff-ts train    --task sst --data 'sst.day.mean.*.nc' -o runs/sst
 
     idff-ts train    --data obs.nc --var x --context 1 --horizon 7 -o runs/obs
     idff-ts forecast --checkpoint runs/obs/model.pt --data obs.nc --var x --init all -o fc.nc
     idff-ts evaluate fc.nc --truth obs.nc --var x -o metrics.csv
 
 The commands are generic: the domain registry (:mod:`idff_ts.domains`) says which kind of data
-handles a task, a model or an input, and each domain adds its ``idff-ts data`` commands.
+handles a task, a model or an input; each domain adds its ``idff-ts data`` commands and its
+flags and help notes of ``train`` / ``forecast`` (:mod:`~idff_ts.cli.domain_options`). The
+docs' pages of the domains and ``docs/src/cli.md`` have their examples.
 User errors (bad input, missing files, bad flags) print one line ``error: …`` on stderr and
 exit with 1 (bad data / config) or 2 (bad usage); outputs are written atomically, so a failed
 run never leaves a half-written file or replaces an existing one. Progress bars go to stderr

@@ -18,7 +18,15 @@ log = logging.getLogger("idff_ts.cli")
 ARGV: list[str] = []
 """The arguments of the running command (for the ``history`` attribute)."""
 
-TRAIN_HINT = "idff-ts train --task lorenz63 -o runs/lorenz63"
+
+def train_hint() -> str:
+    """A runnable ``idff-ts train`` line for messages: the first registered built-in task."""
+    from idff_ts.tasks import TASKS
+
+    name = next(iter(TASKS), None)
+    if name is None:
+        return "idff-ts train --data FILE --var NAME -o runs/NAME"
+    return f"idff-ts train --task {name} -o runs/{name}"
 
 
 def one_line(text: str) -> str:
@@ -35,7 +43,7 @@ class Interrupted(IdffError):
 
 
 class Group(TyperGroup):
-    """Runs the app with one-line errors instead of usage boxes and tracebacks.
+    """Runs the app with one-line errors instead of usage panels and tracebacks.
 
     Ctrl-C is caught inside :meth:`invoke`, before typer turns it into a silent exit 130, and
     reported as ``error: interrupted``; outputs are written atomically, so none is left. Any
@@ -51,11 +59,13 @@ class Group(TyperGroup):
     def main(self, args: Any = None, prog_name: Any = None, complete_var: Any = None,
              standalone_mode: bool = True, **extra: Any) -> Any:
         from idff_ts.cli.common import add_common_options
+        from idff_ts.cli.domain_options import add_domain_options
 
         argv = list(sys.argv[1:] if args is None else args)
         ARGV[:] = argv
-        add_common_options(self)  # -v/-q after any subcommand too
+        add_common_options(self, _setup_logging)  # -v/-q after any subcommand too
         try:
+            add_domain_options(self)  # the flags each kind of data adds to train / forecast
             rv = super().main(
                 args=argv, prog_name=prog_name or "idff-ts", complete_var=complete_var,
                 standalone_mode=False, **extra,
@@ -191,5 +201,5 @@ def print_items(items: list[Any]) -> None:
             con.print(item)
 
 
-__all__ = ["ARGV", "TRAIN_HINT", "Device", "app", "command_line", "console", "print_items",
-           "show_progress", "task_or_data"]
+__all__ = ["ARGV", "Device", "app", "command_line", "console", "print_items",
+           "show_progress", "task_or_data", "train_hint"]

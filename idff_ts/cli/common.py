@@ -10,18 +10,12 @@ command's function.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import typer
 
 _MARK = "_idff_common_options"
-
-
-def _verbose(ctx: Any, _param: Any, value: int) -> None:
-    if value:
-        from idff_ts.cli.app import _setup_logging
-
-        _setup_logging(value)
 
 
 def _quiet(ctx: Any, _param: Any, value: bool) -> None:
@@ -38,9 +32,13 @@ def _declares(command: Any, flag: str) -> bool:
                for p in command.params)
 
 
-def _common_params() -> dict[str, Any]:
+def _common_params(setup_logging: Callable[[int], None]) -> dict[str, Any]:
     """The two options as typer builds them (rich help renders only typer's own options)."""
     probe = typer.Typer(add_completion=False)
+
+    def _verbose(ctx: Any, _param: Any, value: int) -> None:
+        if value:
+            setup_logging(value)
 
     @probe.command()
     def _probe(
@@ -55,15 +53,16 @@ def _common_params() -> dict[str, Any]:
     return {str(p.name): p for p in typer.main.get_command(probe).params}
 
 
-def add_common_options(command: Any) -> None:
-    """Give ``command``'s subcommands (recursively) ``-v/--verbose`` and ``-q/--quiet``."""
+def add_common_options(command: Any, setup_logging: Callable[[int], None]) -> None:
+    """Give ``command``'s subcommands (recursively) ``-v/--verbose`` (calling
+    ``setup_logging(count)``, the app's own) and ``-q/--quiet``."""
     if getattr(command, _MARK, False):
         return
     setattr(command, _MARK, True)
-    params = _common_params()
+    params = _common_params(setup_logging)
     for sub in getattr(command, "commands", {}).values():
         if hasattr(sub, "commands"):  # a group (typer may bring its own click)
-            add_common_options(sub)
+            add_common_options(sub, setup_logging)
             continue
         if not _declares(sub, "-v") and not _declares(sub, "--verbose"):
             sub.params.append(params["verbose"])

@@ -1,8 +1,8 @@
 """``idff-ts data``: the data commands every registered domain brings.
 
 Each domain's :meth:`~idff_ts.domains.base.Domain.cli_commands` returns typer apps; their
-commands and groups are added here, in registration order (e.g. ``download``, ``prepare``,
-``synthetic``, ``simulate``, ``dihedrals``). Errors follow :mod:`idff_ts.cli`: one line
+commands and groups are added here, in registration order (each domain's page in the docs
+lists its commands). Errors follow :mod:`idff_ts.cli`: one line
 ``error: …`` on stderr, exit 2 for a bad flag value, 1 for bad data.
 """
 

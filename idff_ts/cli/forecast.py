@@ -11,14 +11,15 @@ from typing import Any
 import typer
 
 from idff_ts.cli.app import (
-    TRAIN_HINT,
     Device,
     app,
     command_line,
     print_items,
     show_progress,
     task_or_data,
+    train_hint,
 )
+from idff_ts.cli.domain_options import domain_option_values
 from idff_ts.cli.hindcast import run_streamed, wants_streaming
 from idff_ts.errors import ConfigError, DataError, UsageError
 
@@ -29,7 +30,7 @@ def resolve_checkpoint(path: Path) -> Path:
             return path / "model.pt"
         raise DataError(f"no model.pt in folder {str(path)!r}; pass the checkpoint file")
     if not path.exists():
-        raise DataError(f"checkpoint not found: {str(path)!r}; train one with: {TRAIN_HINT}")
+        raise DataError(f"checkpoint not found: {str(path)!r}; train one with: {train_hint()}")
     return path
 
 
@@ -56,7 +57,7 @@ def _checkpoint(checkpoint: Path | None, task: str | None, data: str | None) -> 
     if path is None:
         raise UsageError(
             f"no model given{_what_data_holds(data)}: pass --checkpoint PATH/model.pt (train one "
-            f"with: {TRAIN_HINT})"
+            f"with: {train_hint()})"
         )
     return Path(path), True
 
@@ -65,12 +66,16 @@ def _what_data_holds(data: str | None) -> str:
     """Why ``--data`` has no bundled model; an unreadable file fails here, naming itself."""
     if data is None:
         return ""
+    from idff_ts.domains import domains
     from idff_ts.io import open_user_dataset
 
     with open_user_dataset(data) as ds:
         names = sorted(map(str, ds.data_vars))
-    return (f" ({data!r} holds {names}, not OISST 'sst', the only data with a bundled demo "
-            "model)")
+    kinds = [kind for domain in domains() if (kind := domain.default_model_inputs())]
+    if not kinds:
+        return f" ({data!r} holds {names}; no kind of data bundles a demo model)"
+    return (f" ({data!r} holds {names}, not {' or '.join(kinds)}, the only data with a bundled "
+            "demo model)")
 
 
 def run_forecast(flags: dict[str, Any], output: Path, quiet: bool) -> None:
@@ -93,7 +98,7 @@ def run_forecast(flags: dict[str, Any], output: Path, quiet: bool) -> None:
     domain = domain_for_model(model.data_info)
     task = get_task(flags["task"]) if flags["task"] is not None else None
     source = domain.forecast_input(model, flags["data"], flags["var"], task)
-    options = domain.forecast_options({"box": flags["box"], "precision": flags["precision"]})
+    options = domain.forecast_options(flags["domain_options"])
     inits = domain.forecast_inits(source, model, parse_inits(flags["init"]), flags["stride"],
                                   flags["horizon"], flags["days"])
     if wants_streaming(flags):
@@ -123,6 +128,7 @@ def run_forecast(flags: dict[str, Any], output: Path, quiet: bool) -> None:
 
 @app.command("forecast")
 def forecast_cmd(
+    ctx: typer.Context,
     checkpoint: Path | None = typer.Option(
         None, "--checkpoint", "-c", help="Trained model (model.pt or its folder)."
     ),
@@ -158,12 +164,6 @@ def forecast_cmd(
         False, "--overwrite", help="Replace OUTPUT if it exists (atomically, once complete)."
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar or summary."),
-    box: str | None = typer.Option(
-        None, "--box", help="Tile models: boxes to forecast, e.g. 84,85 (default: the checkpoint's)."
-    ),
-    precision: float | None = typer.Option(
-        None, "--precision", help="SST: stored precision in °C (default 0.01; 0: full float32)."
-    ),
     block_inits: int | None = typer.Option(
         None, "--block-inits", min=1,
         help="Stream: sample and write this many inits at a time (bounded memory).",
@@ -175,11 +175,10 @@ def forecast_cmd(
 ) -> None:
     """Ensemble forecast from a trained model; writes a CF-annotated netCDF or Zarr file.
 
-    With no --checkpoint, a kind of data that bundles a demo model uses it (e.g. no --data, or
-    OISST files as --data: the SST demo model, trained on synthetic demo data, with a
-    quick-look PNG beside the output).
+    With no --checkpoint, a kind of data that bundles a demo model uses it. Each kind of data
+    may add flags (Domain options) and notes below.
     """
-    flags = dict(locals())
+    flags = dict(locals(), domain_options=domain_option_values(ctx))
     run_forecast(flags, flags.pop("output"), flags.pop("quiet"))
 
 

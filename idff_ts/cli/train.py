@@ -10,6 +10,7 @@ from typing import Any
 import typer
 
 from idff_ts.cli.app import Device, app, command_line, console, log, show_progress
+from idff_ts.cli.domain_options import domain_option_values
 from idff_ts.domains import domain_for_task, domains
 from idff_ts.domains.base import TrainOutcome, TrainRequest
 from idff_ts.errors import ConfigError, DataError, UsageError
@@ -124,7 +125,8 @@ def run_training(request: TrainRequest, quiet: bool) -> None:
 
 
 def build_request(f: dict[str, Any]) -> TrainRequest:
-    """The :class:`TrainRequest` of the ``train`` command's flags ``f`` (its locals)."""
+    """The :class:`TrainRequest` of the ``train`` command's flags ``f`` (its locals, and the
+    domain flags' values under ``"domain_options"``)."""
     task = get_task(f["task"]) if f["task"] is not None else None
     data = f["data"]
     if task is None and data is None:
@@ -144,8 +146,7 @@ def build_request(f: dict[str, Any]) -> TrainRequest:
         model={**file_cfg.get("model", {}),
                **_overrides({"hidden": f["hidden"], "depth": f["depth"]})},
         train={**file_cfg.get("train", {}), **_overrides(train_flags), "seed": f["seed"]},
-        options={"box": f["box"], "train_period": f["train_period"],
-                 "val_period": f["val_period"]},
+        options=dict(f.get("domain_options") or {}),
         out_dir=out_dir, resume_from=resume_path(out_dir, f["resume"]),
         accelerator=accelerator, devices=parse_devices(f["devices"], accelerator),
         strategy=f["strategy"], num_nodes=f["num_nodes"], progress=show_progress(f["quiet"]),
@@ -154,6 +155,7 @@ def build_request(f: dict[str, Any]) -> TrainRequest:
 
 @app.command()
 def train(
+    ctx: typer.Context,
     task: str | None = typer.Option(
         None, "--task", help=f"Built-in task: {', '.join(TASKS)}, …"
     ),
@@ -183,15 +185,6 @@ def train(
     depth: int | None = typer.Option(None, "--depth", min=1, hidden=True),
     val_inits: int | None = typer.Option(None, "--val-inits", min=1, hidden=True),
     val_members: int | None = typer.Option(None, "--val-members", min=1, hidden=True),
-    box: str | None = typer.Option(
-        None, "--box", help="Tile tasks: boxes, e.g. 84,85 or 84-89,108-112 (default: the task's)."
-    ),
-    train_period: str | None = typer.Option(
-        None, "--train-period", help="Tasks with periods: training years, e.g. 1982..2018."
-    ),
-    val_period: str | None = typer.Option(
-        None, "--val-period", help="Tasks with periods: validation years, e.g. 2019..2019."
-    ),
     resume: bool = typer.Option(
         False, "--resume", help="Continue the run in OUTPUT from its last.ckpt."
     ),
@@ -214,10 +207,10 @@ def train(
     On a cluster, --devices/--num-nodes/--strategy go to Lightning (docs: "Training on a
     cluster" has torchrun and SLURM recipes).
 
-    The task's kind of data decides how it is trained (e.g. tile tasks take the archive as
-    --data and --box / --train-period / --val-period); validation CRPS picks the checkpoint.
+    The task's kind of data decides how it is trained and may add flags (Domain options) and
+    notes below; validation CRPS picks the checkpoint.
     """
-    run_training(build_request(dict(locals())), quiet)
+    run_training(build_request(dict(locals(), domain_options=domain_option_values(ctx))), quiet)
 
 
 __all__ = ["accelerator_of", "build_request", "is_global_zero", "parse_devices",

@@ -10,7 +10,14 @@ input (:func:`domain_for_data`), a trained model (:func:`domain_for_model`) or a
 from __future__ import annotations
 
 from idff_ts.domains.attractors import AttractorsDomain
-from idff_ts.domains.base import Domain, ForecastInput, ForecastRequest, TrainOutcome, TrainRequest
+from idff_ts.domains.base import (
+    CliOption,
+    Domain,
+    ForecastInput,
+    ForecastRequest,
+    TrainOutcome,
+    TrainRequest,
+)
 from idff_ts.domains.md.domain import MDDomain
 from idff_ts.domains.registry import (
     DOMAINS,
@@ -33,6 +40,7 @@ register_domain(MDDomain())
 
 __all__ = [
     "DOMAINS",
+    "CliOption",
     "Domain",
     "ForecastInput",
     "ForecastRequest",

@@ -39,6 +39,28 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class CliOption:
+    """A flag a domain adds to a generic command (``idff-ts train`` or ``idff-ts forecast``).
+
+    The CLI shows it under "Domain options" and hands its value to the domain that owns the
+    task or model, as ``options[key]`` (``None`` when absent) of :class:`TrainRequest` or of
+    :meth:`Domain.forecast_options`. No CLI types here: the CLI builds the flag from these
+    fields. Several domains may declare the same flag; the first declaration (highest
+    priority) gives its help.
+    """
+
+    flag: str  # "--box"
+    help: str
+    type: type = str  # str, int, float or bool
+    default: Any = None
+
+    @property
+    def key(self) -> str:
+        """The flag's name in ``options``: ``--train-period`` → ``train_period``."""
+        return self.flag.lstrip("-").replace("-", "_")
+
+
+@dataclass(frozen=True)
 class ForecastRequest:
     """What the caller of :func:`idff_ts.forecast` asked for, besides the ensemble settings.
 
@@ -61,8 +83,8 @@ class TrainRequest:
 
     ``model`` / ``train`` hold the config-file sections merged with flag overrides (``train``
     always has ``seed``); ``context`` / ``horizon`` are the flags, ``file_context`` /
-    ``file_horizon`` the config file's values; ``options`` the domain flags (``--box``,
-    ``--train-period``, ``--val-period``) as given, ``None`` when absent.
+    ``file_horizon`` the config file's values; ``options`` the values of the flags the registered
+    domains add to ``idff-ts train`` (:meth:`Domain.cli_options`), ``None`` when absent.
     """
 
     task: Task | None
@@ -140,6 +162,11 @@ class Domain:
         """
         return None
 
+    def default_model_inputs(self) -> str | None:
+        """The data :meth:`default_model` answers for, in a few words (``"OISST 'sst'"``), for
+        the message when an input has no default model; ``None`` when it never answers."""
+        return None
+
     # ------------------------------------------------------------------ physical <-> model
     def encode(self, data: Any, model: Forecaster, request: ForecastRequest) -> Encoded:
         """Physical input → the model's context windows ``(N, L, *state)`` and the horizon."""
@@ -184,8 +211,9 @@ class Domain:
         return None if not inits or inits == ["last"] else inits
 
     def forecast_options(self, options: Mapping[str, Any]) -> dict[str, Any]:
-        """Domain CLI flags (e.g. ``{"box": "84,85"}``, ``None`` when absent) → keyword
-        options of :func:`idff_ts.forecast`; refuse a flag that does not apply."""
+        """Values of the domain flags of ``idff-ts forecast`` (:meth:`cli_options`, ``None``
+        when absent) → keyword options of :func:`idff_ts.forecast`; refuse a flag that does
+        not apply."""
         given = sorted(k for k, v in options.items() if v is not None)
         if given:
             from idff_ts.errors import UsageError
@@ -217,5 +245,15 @@ class Domain:
         """``typer.Typer`` apps whose commands and groups are added under ``idff-ts data``."""
         return ()
 
+    def cli_options(self, command: str) -> Iterable[CliOption]:
+        """The flags this domain adds to the generic ``command`` (``"train"`` or
+        ``"forecast"``); their values reach :meth:`train_from_cli` (``request.options``) and
+        :meth:`forecast_options`."""
+        return ()
 
-__all__ = ["Domain", "ForecastInput", "ForecastRequest", "TrainOutcome", "TrainRequest"]
+    def cli_notes(self, command: str) -> Iterable[str]:
+        """Paragraphs this domain adds to the help of the generic ``command``."""
+        return ()
+
+
+__all__ = ["CliOption", "Domain", "ForecastInput", "ForecastRequest", "TrainOutcome", "TrainRequest"]

@@ -25,8 +25,8 @@ if TYPE_CHECKING:
 @dataclass
 class Encoded:
     """Context windows ``context (N, L, *state)`` in the model's input space, ``horizon`` K
-    slots to sample, and ``meta``: whatever the domain's ``decode`` needs (times, dims,
-    climatology, names)."""
+    slots to sample, and ``meta``: whatever the domain's ``decode`` needs (times, dims, names,
+    what its encoding removed)."""
 
     context: np.ndarray
     horizon: int

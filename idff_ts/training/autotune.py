@@ -222,7 +222,7 @@ def autotune(
     spent = time.perf_counter() - start
     best.reason = (
         f"lowest validation CRPS {seen[best.candidate]:.4f} of {len(trials)} candidates "
-        f"(coordinate search over trend, seasonal, context, sigma; {spent:.0f} s of a "
+        f"(coordinate search over trend, seasonal, phase, context, sigma; {spent:.0f} s of a "
         f"{budget_s:.0f} s budget{'; budget exhausted' if spent > budget_s else ''})"
     )
     if echo is not None:

@@ -8,7 +8,11 @@ import pytest
 
 from idff_ts.data.calendar import infer_cadence
 from idff_ts.data.seasonal import (
-    SeasonalClimatology, fit_slot_harmonics, harmonic_basis, phase_features, slot_of,
+    SeasonalClimatology,
+    fit_slot_harmonics,
+    harmonic_basis,
+    phase_features,
+    slot_of,
     weighted_lstsq,
 )
 from idff_ts.errors import ConfigError
@@ -101,3 +105,17 @@ def test_bad_harmonics_and_round_trip_dict():
 def test_phase_features_are_unit_circle():
     f = phase_features(_monthly(1))
     np.testing.assert_allclose((f**2).sum(axis=1), 1.0)
+
+
+def test_sst_climatology_uses_the_shared_fit_unchanged():
+    """SST's basis through the shared implementation equals the former SST formula bitwise,
+    and the SST fit is the shared per-slot fit (one implementation)."""
+    from idff_ts.domains.sst import climatology as sst_clim
+    from idff_ts.domains.sst.harmonics import harmonic_basis as sst_basis
+
+    s = np.arange(1, 367, dtype=np.float64)
+    theta = 2.0 * np.pi * (s - 1.0) / 366
+    former = np.stack([np.ones_like(theta)] + [f(j * theta) for j in (1, 2, 3)
+                                               for f in (np.cos, np.sin)], axis=1)
+    assert np.array_equal(sst_basis(np.arange(1, 367), 3), former)
+    assert sst_clim.fit_slot_harmonics is fit_slot_harmonics

@@ -18,8 +18,9 @@ if TYPE_CHECKING:
 def _refuse_domain_flags(options: dict[str, Any]) -> None:
     given = [k for k, v in options.items() if v is not None]
     if given:
-        flags = ", ".join(f"--{k.replace('_', '-')}" for k in options)
-        raise UsageError(f"{flags} go with a task that takes them (e.g. a tile task)")
+        flags = ", ".join(f"--{k.replace('_', '-')}" for k in given)
+        raise UsageError(f"{flags} go with a task whose kind of data takes them (see 'Domain "
+                         "options' in idff-ts train --help), not with series data")
 
 
 def _training_data(request: TrainRequest) -> tuple[Any, Any, str]:

@@ -44,8 +44,9 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from idff_ts.data.seasonal import evaluate_harmonics, fit_slot_harmonics
 from idff_ts.domains.sst.dyffusion import FEB29_SLOT, N_SLOTS, DoyClimatology, doy_slot
-from idff_ts.domains.sst.harmonics import harmonic_basis, weighted_lstsq
+from idff_ts.domains.sst.harmonics import harmonic_basis
 from idff_ts.errors import CheckpointError, ConfigError, DataError
 
 #: Default number of annual harmonics (annual, semi-annual and 4-month cycles).
@@ -121,13 +122,7 @@ class HarmonicClimatology:
         weights[f] = weights[f - 1] / 4.0
         weights[:, ~ocean] = 0.0
         basis = harmonic_basis(np.arange(1, N_SLOTS + 1), n_harmonics)
-        mean_coef = weighted_lstsq(basis, mean, weights)
-        resid2 = np.where(weights > 0, std**2 + (mean - basis @ mean_coef) ** 2, 1.0)
-        log_r2 = np.log(np.maximum(resid2, min_std**2))
-        var_coef = weighted_lstsq(basis, log_r2, weights)
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            ratio = (weights * resid2 / np.exp(basis @ var_coef)).sum(0) / weights.sum(0)
-        var_coef[0] += np.log(np.where(np.isfinite(ratio) & (ratio > 0), ratio, 1.0))
+        mean_coef, var_coef = fit_slot_harmonics(basis, mean, std, weights, min_std)
         ocean &= weights.sum(axis=0) > 0
         k = basis.shape[1]
         coords = {
@@ -158,9 +153,10 @@ class HarmonicClimatology:
         s = np.asarray(slots)
         basis = harmonic_basis(s, self.n_harmonics)  # (n, K)
         k = basis.shape[1]
-        mean = basis @ self.mean_coef.reshape(k, -1).astype(np.float64)
-        log_var = basis @ self.var_coef.reshape(k, -1).astype(np.float64)
-        std = np.maximum(np.exp(0.5 * np.minimum(log_var, 50.0)), self.min_std)
+        mean, std = evaluate_harmonics(
+            basis, self.mean_coef.reshape(k, -1).astype(np.float64),
+            self.var_coef.reshape(k, -1).astype(np.float64), self.min_std,
+        )
         land = ~self.ocean.reshape(-1)
         mean[:, land] = np.nan
         std[:, land] = np.nan

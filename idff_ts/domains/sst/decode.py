@@ -20,8 +20,9 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from idff_ts.domains.sst.dyffusion.boxes import BOX_SIZE, MASK_FLAG_VALUES
+from idff_ts.domains.sst.dyffusion.boxes import BOX_SIZE
 from idff_ts.domains.sst.encode import EncodedInput, fmt_day
+from idff_ts.domains.sst.precision import MASK_FLAG_VALUES
 
 if TYPE_CHECKING:
     from idff_ts.forecasting.ensemble import Ensemble

@@ -17,7 +17,14 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from idff_ts.domains.base import Domain, ForecastInput, ForecastRequest, TrainOutcome, TrainRequest
+from idff_ts.domains.base import (
+    CliOption,
+    Domain,
+    ForecastInput,
+    ForecastRequest,
+    TrainOutcome,
+    TrainRequest,
+)
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -67,6 +74,9 @@ class SSTDomain(Domain):
             return None
         log.warning(DEMO_WARNING)
         return demo_checkpoint()
+
+    def default_model_inputs(self) -> str | None:
+        return "OISST 'sst'"
 
     # ------------------------------------------------------------------ physical <-> model
     def encode(self, data: Any, model: Forecaster, request: ForecastRequest) -> Encoded:
@@ -149,6 +159,17 @@ class SSTDomain(Domain):
         from idff_ts.domains.sst.cli.data import sst_data_app
 
         return (sst_data_app,)
+
+    def cli_options(self, command: str) -> Iterable[CliOption]:
+        """``--box`` (train, forecast), ``--train-period`` / ``--val-period`` (train)."""
+        from idff_ts.domains.sst.cli.flags import sst_cli_options
+
+        return sst_cli_options(command)
+
+    def cli_notes(self, command: str) -> Iterable[str]:
+        from idff_ts.domains.sst.cli.flags import sst_cli_notes
+
+        return sst_cli_notes(command)
 
 
 __all__ = ["SSTDomain"]

@@ -21,9 +21,14 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
 import xarray as xr
 
 from idff_ts.errors import ConfigError
+
+MASK_FLAG_VALUES = np.array([0, 1], dtype=np.int8)
+"""CF ``flag_values`` of a boolean ocean mask in the type it is stored as (xarray writes a bool as
+a byte, netCDF ``NC_BYTE``): land 0, ocean 1."""
 
 DEFAULT_PRECISION = 0.01
 """Default quantum of ``sst`` in written files, °C."""
@@ -65,4 +70,4 @@ def quantise_on_write(forecast: xr.Dataset, digits: int | None) -> xr.Dataset:
     return forecast
 
 
-__all__ = ["DEFAULT_PRECISION", "precision_digits", "quantise_on_write"]
+__all__ = ["DEFAULT_PRECISION", "MASK_FLAG_VALUES", "precision_digits", "quantise_on_write"]

@@ -84,10 +84,26 @@ def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
 
 
+@pytest.fixture(scope="module")
+def full_years(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two complete PSL years on a tiny 0.25° grid: what a real server sends (the downloader
+    opens every file and refuses an incomplete year, so the 8-day synthetic files won't do)."""
+    folder = tmp_path_factory.mktemp("full_years")
+    for year in (2019, 2020):
+        time = pd.date_range(f"{year}-01-01", f"{year}-12-31")
+        lat = np.arange(-1.875, 0.0, 0.25, dtype=np.float32)
+        lon = np.arange(180.125, 182.0, 0.25, dtype=np.float32)
+        sst = 20 + np.zeros((time.size, lat.size, lon.size), np.float32)
+        xr.Dataset({"sst": (("time", "lat", "lon"), sst)},
+                   coords={"time": time, "lat": lat, "lon": lon}).to_netcdf(
+            folder / f"sst.day.mean.{year}.nc")
+    return folder
+
+
 @pytest.fixture
-def server(synthetic: Path):
-    """Serves the synthetic folder on 127.0.0.1 (an ephemeral port); yields the httpd."""
-    handler = functools.partial(_Handler, directory=str(synthetic))
+def server(full_years: Path):
+    """Serves complete yearly files on 127.0.0.1 (an ephemeral port); yields the httpd."""
+    handler = functools.partial(_Handler, directory=str(full_years))
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     httpd.daemon_threads = True
     httpd.requests = []  # type: ignore[attr-defined]
@@ -111,7 +127,7 @@ def server(synthetic: Path):
 # --------------------------------------------------------------------------- happy paths
 
 
-def test_download_then_cached(server, synthetic: Path, tmp_path: Path) -> None:
+def test_download_then_cached(server, full_years: Path, tmp_path: Path) -> None:
     dest = tmp_path / "oisst"
     args = ("data", "download", "--layout", "psl", "--years", "2019-2020", "--dest", dest,
             "--base-url", server.base)
@@ -119,7 +135,7 @@ def test_download_then_cached(server, synthetic: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "2 OISST file(s) ready" in result.stdout
     for name in ("sst.day.mean.2019.nc", "sst.day.mean.2020.nc"):
-        assert (dest / name).read_bytes() == (synthetic / name).read_bytes()
+        assert (dest / name).read_bytes() == (full_years / name).read_bytes()
     assert (dest / REGISTRY_NAME).is_file()
     assert not list(dest.glob("*.part"))
     n = len(server.requests)
@@ -209,7 +225,7 @@ def test_prepare_refuses_existing_output(synthetic: Path, tmp_path: Path) -> Non
     before = _tree(out)
     result = run("data", "prepare", synthetic, "-o", out, "--boxes", BOX, "--train",
                  "2019..2020", "--quiet")
-    assert_error(result, 1, "already exists", "--overwrite")
+    assert_error(result, 1, "exists", "--overwrite")
     assert _tree(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["tiles.zarr"]  # no temporary left
 

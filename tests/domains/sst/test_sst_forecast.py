@@ -134,7 +134,7 @@ def assert_untouched(out):
 
 
 def test_init_outside_archive(existing):
-    assert_error(run("forecast", "--init", "2021-02-01", "--members", "2", "-o", existing),
+    assert_error(run("forecast", "--init", "2021-02-01", "--members", "2", "-o", existing, "--overwrite"),
                  "outside the archive", "2020-01-01..2020-12-31")
     assert_untouched(existing)
     with pytest.raises(DataError, match="outside the archive"):
@@ -158,7 +158,7 @@ def gap_file(tmp_path_factory, demo_file):
 
 def test_missing_day_in_window(existing, gap_file):
     assert_error(run("forecast", "--data", gap_file, "--init", "2020-06-15", "--members", "2",
-                     "-o", existing), "missing day", "2020-06-15")
+                     "-o", existing, "--overwrite"), "missing day", "2020-06-15")
     assert_untouched(existing)
     # the NCEI layout forecasts like the PSL one elsewhere
     r = run("forecast", "--data", str(gap_file / "*.nc"), "--init", "2020-06-16", "--days", "1",
@@ -171,7 +171,7 @@ def test_files_of_another_variable(existing, tmp_path, demo_file):
     ds = ice.drop_vars("mask").to_dataset()
     path = tmp_path / "icec.day.mean.2020.nc"
     ds.to_netcdf(path)
-    msg = assert_error(run("forecast", "--data", path, "--members", "2", "-o", existing),
+    msg = assert_error(run("forecast", "--data", path, "--members", "2", "-o", existing, "--overwrite"),
                        "icec")
     assert "sea-ice" in msg
     assert_untouched(existing)
@@ -188,10 +188,10 @@ def test_checkpoint_for_another_tile_size(existing, tmp_path):
                        assets=dict(demo.assets))
     ckpt = tmp_path / "small.pt"
     save_checkpoint(ckpt, small)
-    assert_error(run("forecast", "--checkpoint", ckpt, "--members", "2", "-o", existing),
+    assert_error(run("forecast", "--checkpoint", ckpt, "--members", "2", "-o", existing, "--overwrite"),
                  "tile", "60")
     assert_untouched(existing)
-    r = run("forecast", "--checkpoint", ckpt, "--data", demo_archive_files()[0], "-o", existing)
+    r = run("forecast", "--checkpoint", ckpt, "--data", demo_archive_files()[0], "-o", existing, "--overwrite")
     assert r.exit_code != 0
     with pytest.raises(CheckpointError, match="60 × 60"):
         idff_ts.forecast(open_oisst(demo_archive_files()), checkpoint=ckpt, members=2)
@@ -203,10 +203,10 @@ def test_boxes_not_in_data(existing, tmp_path, demo_file):
     from idff_ts.domains.sst.oisst import write_oisst
 
     write_oisst(half, path, layout="psl")
-    assert_error(run("forecast", "--data", path, "--members", "2", "-o", existing),
+    assert_error(run("forecast", "--data", path, "--members", "2", "-o", existing, "--overwrite"),
                  "do not cover box 89")
     assert_untouched(existing)
-    assert_error(run("forecast", "--box", "84", "--members", "2", "-o", existing),
+    assert_error(run("forecast", "--box", "84", "--members", "2", "-o", existing, "--overwrite"),
                  "not among the checkpoint's boxes")
     assert_untouched(existing)
     with pytest.raises(ConfigError, match="boxes"):

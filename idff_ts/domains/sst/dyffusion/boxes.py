@@ -39,9 +39,6 @@ N_BOXES = N_LAT_BANDS * N_LON_BANDS
 ETP_BOXES: tuple[int, ...] = (84, 85, 86, 87, 88, 89, 108, 109, 110, 111, 112)
 #: Minimum ocean fraction on the first day for a box to be used.
 OCEAN_THRESHOLD = 0.95
-#: CF ``flag_values`` of a boolean ocean mask, in the type it is stored as (xarray writes bool as
-#: a byte, netCDF ``NC_BYTE``): land 0, ocean 1.
-MASK_FLAG_VALUES = np.array([0, 1], dtype=np.int8)
 
 _TOL = 1e-3  # degrees; coordinates are multiples of 0.125, exact in float32
 
@@ -287,7 +284,6 @@ __all__ = [
     "ETP_BOXES",
     "LAT_MAX",
     "LAT_MIN",
-    "MASK_FLAG_VALUES",
     "N_BOXES",
     "N_LAT_BANDS",
     "N_LON_BANDS",

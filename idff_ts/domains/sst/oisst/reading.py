@@ -29,7 +29,6 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from idff_ts.domains.sst.dyffusion.boxes import MASK_FLAG_VALUES
 from idff_ts.domains.sst.oisst.layouts import (
     DEFAULT_CHUNKS,
     MaskFrom,
@@ -42,6 +41,7 @@ from idff_ts.domains.sst.oisst.layouts import (
     wrong_variable,
 )
 from idff_ts.domains.sst.oisst.paths import resolve_paths
+from idff_ts.domains.sst.precision import MASK_FLAG_VALUES
 from idff_ts.errors import ConfigError, DataError
 
 log = logging.getLogger(__name__)

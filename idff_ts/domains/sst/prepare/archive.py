@@ -54,7 +54,6 @@ import xarray as xr
 from idff_ts.domains.sst.dyffusion.boxes import (
     BOX_SIZE,
     ETP_BOXES,
-    MASK_FLAG_VALUES,
     OCEAN_THRESHOLD,
     box_bounds,
     box_coords,
@@ -66,6 +65,7 @@ from idff_ts.domains.sst.dyffusion.moments import N_SLOTS, DoyMoments
 from idff_ts.domains.sst.dyffusion.splits import day_range
 from idff_ts.domains.sst.oisst.layouts import OisstFile, open_oisst_file
 from idff_ts.domains.sst.oisst.reading import check_continuous, scan_oisst
+from idff_ts.domains.sst.precision import MASK_FLAG_VALUES
 from idff_ts.domains.sst.prepare.store import (
     BoxReader,
     TileWriter,
