@@ -1,17 +1,20 @@
 """Render the leaderboard from result files only (evaluation.md §3).
 
-Reads every ``results/runs/<profile>/<task>/*.json`` written by ``benchmarks/run.py`` (nothing
-else: no model, no data) and writes, next to ``results/``:
+Reads every ``results/runs/<profile>/<task>/*.json`` of schema 2 written by ``benchmarks/run.py``
+(nothing else: no model, no data; older schemas are skipped with a warning) and writes, next to
+``results/``:
 
-- ``leaderboard.csv``: one row per (profile, task, method, NFE setting), scores averaged over
-  seeds; CRPS ecdf and fair, MSE, RMSE, SSR as the mean over leads and per lead
-  (``crps_ecdf_lead1`` …), counted NFE, wall time, ensemble size, seeds, sizes;
-- ``leaderboard.md``: per task the sizes, the table of every row, the per-lead tables of each
-  method at its best setting, and the **headline**: the best CRPS (ecdf) any method reaches at
-  ≤ 100 counted NFE, and for IDFF and each baseline the lowest counted NFE at which it comes
-  within 2 % of that best (or its own best, when it never does);
-- ``leaderboard_lead.png``, ``leaderboard_nfe.png``, ``leaderboard_wall.png``: CRPS versus
-  lead, versus counted NFE and versus forecast wall time.
+- ``leaderboard.csv``: one row per (profile, task, row): the mean and sd over training seeds of
+  CRPS (ecdf and fair), MSE, MAE, CC (ensemble mean against truth, per lead then averaged) and
+  SSR, counted NFE, seeds, configurations tried, best epochs and whether the epoch cap was hit;
+- ``leaderboard.md``: per task that table and the **verdicts**: IDFF against every other row,
+  "A beats B" only when the paired bootstrap over test inits and seeds gives a 95 % interval of
+  the CRPS difference excluding 0, otherwise "tied" with the interval. Persistence is one
+  member: its CRPS is an absolute error, and the fair reference for an ensemble is
+  probabilistic persistence; the tables say so;
+- ``leaderboard_headline.json`` (the verdicts) and ``leaderboard_lead.png``,
+  ``leaderboard_nfe.png``, ``leaderboard_wall.png``: mean CRPS versus lead, counted NFE and
+  forecast wall time.
 
     python benchmarks/leaderboard.py --docs docs/src/leaderboard.md   # what is committed
     python benchmarks/leaderboard.py --profile quick
@@ -28,12 +31,12 @@ from pathlib import Path
 from idff_ts.errors import DataError
 from idff_ts.leaderboard import render
 from idff_ts.leaderboard.results import (  # noqa: F401 - the script's historical names
-    HEADLINE_MAX_NFE,
-    HEADLINE_TOL,
+    METRICS,
     SCHEMA,
     aggregate,
     headline,
     load_results,
+    verdicts,
 )
 
 RESULTS = Path(__file__).resolve().parent / "results"

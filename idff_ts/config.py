@@ -67,9 +67,15 @@ class ModelConfig:
     with noise ``ξ``, trained with the energy score). Other methods ignore it."""
     posterior_weight: float = 1.0
     """Weight of the variance head's loss (``posterior="gaussian"``)."""
+    method_options: dict[str, Any] = field(default_factory=dict)
+    """Knobs of the method itself (e.g. OT-CFM's ``beta``, DDPM's ``prediction``, every
+    method's ``output``), read by the method; see each method's docstring."""
 
     def __post_init__(self) -> None:
+        if self.method_options is None:
+            object.__setattr__(self, "method_options", {})
         check_field_types(self)
+        object.__setattr__(self, "method_options", dict(self.method_options))
         object.__setattr__(self, "state_shape", tuple(int(s) for s in self.state_shape))
         object.__setattr__(self, "channel_mult", tuple(int(m) for m in self.channel_mult))
         if not self.channel_mult or min(self.channel_mult) < 1:

@@ -2,8 +2,8 @@
 
 A value read from YAML, JSON or a keyword argument must match its field's annotation: ``int``
 fields take integers (not ``true``/``false``), ``float`` fields any finite real number, tuple
-fields lists of their element type, unions any of their members. Errors are one line naming the
-field, what was expected and what was found.
+fields lists of their element type, dict fields mappings with string keys, unions any of their
+members. Errors are one line naming the field, what was expected and what was found.
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ def _kind_ok(value: Any, kind: Any) -> bool:
     if origin is tuple:
         inner = typing.get_args(kind)[0]
         return isinstance(value, list | tuple) and all(_kind_ok(v, inner) for v in value)
+    if origin is dict:
+        return isinstance(value, dict) and all(isinstance(k, str) for k in value)
     if origin in (typing.Union, types.UnionType):
         return any(_kind_ok(value, k) for k in typing.get_args(kind))
     return True
@@ -46,6 +48,8 @@ def _kind_name(kind: Any) -> str:
     if typing.get_origin(kind) is tuple:
         inner = _kind_name(typing.get_args(kind)[0]).removeprefix("an ").removeprefix("a ")
         return f"a list of {inner}s"
+    if typing.get_origin(kind) is dict:
+        return "a mapping with string keys"
     return " or ".join(_kind_name(k) for k in typing.get_args(kind))
 
 

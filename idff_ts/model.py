@@ -103,4 +103,9 @@ def build_method(name: str, cfg: ModelConfig) -> Method:
 
     if name not in METHODS:
         raise ConfigError(f"unknown method {name!r}; known: {sorted(METHODS)}")
-    return METHODS[name](cfg)
+    method = METHODS[name](cfg)
+    if cfg.method_options.get("output") == "residual":  # idff_ts.methods.output
+        from idff_ts.methods.output import zero_init_data_heads
+
+        zero_init_data_heads(method)
+    return method

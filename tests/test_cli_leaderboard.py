@@ -14,11 +14,11 @@ def _result(root: Path, method: str, crps: float) -> None:
     path = root / "quick" / "toy" / f"{method}__nfe1__seed0.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps({
-        "schema": "idff-ts-result/1", "task": "toy", "method": method, "solver": "auto",
+        "schema": "idff-ts-result/2", "task": "toy", "method": method, "solver": "auto",
         "profile": "quick", "seed": 0, "members": 4, "nfe_setting": 1, "nfe_counted": 1.0,
         "n_inits": 3, "wall_s": 0.1, "sampler": {"gamma1": 0.0}, "leads": [1.0],
-        "data_version": "toy", "metrics": {"crps_ecdf": [crps]},
-        "mean_over_leads": {"crps_ecdf": crps},
+        "data_version": "toy", "metrics": {"crps_ecdf": [crps]}, "selection": {},
+        "mean_over_leads": {"crps_ecdf": crps}, "per_init_crps_ecdf": [crps] * 3,
     }))
 
 
@@ -34,7 +34,7 @@ def test_renders_from_result_files(tmp_path: Path) -> None:
     proc = _cli("leaderboard", "--runs", str(runs), "-o", str(out), "--no-plots", cwd=ROOT)
     assert proc.returncode == 0, proc.stderr
     md = (out / "leaderboard.md").read_text()
-    assert "| idff | 1 | 1.0000 | 1.0000 (1) |" in md
+    assert "| idff | 1.00 | 1 | 0 | 1.000 |" in md
 
 
 def test_same_output_as_the_benchmarks_script(tmp_path: Path) -> None:

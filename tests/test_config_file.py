@@ -39,6 +39,7 @@ def test_missing_file_is_a_data_error(tmp_path):
 @pytest.mark.parametrize("cls,kw", [
     (ModelConfig, {"hidden": "64"}), (ModelConfig, {"attention": 1}),
     (ModelConfig, {"state_shape": ("a",)}), (ModelConfig, {"sigma": float("nan")}),
+    (ModelConfig, {"method_options": [("beta", 1.0)]}), (ModelConfig, {"method_options": {1: 2}}),
     (SamplerConfig, {"nfe": 2.0}), (SamplerConfig, {"gamma1": float("inf")}),
     (TrainConfig, {"batch_size": True}), (TrainConfig, {"limit_train_batches": "all"}),
 ])
@@ -52,3 +53,13 @@ def test_numpy_and_int_values_are_accepted():
 
     assert ModelConfig(hidden=np.int64(8), sigma=1).hidden == 8
     assert TrainConfig(limit_train_batches=0.5, deterministic=True).limit_train_batches == 0.5
+
+
+def test_method_options_are_a_copied_mapping():
+    opts = {"output": "residual"}
+    cfg = ModelConfig(method_options=opts)
+    opts["output"] = "changed"
+    assert cfg.method_options == {"output": "residual"}
+    assert ModelConfig(method_options=None).method_options == {}
+    with pytest.raises(ConfigError, match="method_options: expected a mapping with string keys"):
+        ModelConfig(method_options="beta=1")

@@ -1,16 +1,19 @@
 """The benchmark leaderboard, rendered from result files only (evaluation.md §3).
 
 Part of the installed package so that ``idff-ts leaderboard`` never imports or runs a file
-found on disk: it reads the JSON result files written by ``benchmarks/run.py``
-(``<runs>/<profile>/<task>/*.json``) and writes into ``out``:
+found on disk: it reads the JSON result files of schema ``idff-ts-result/2`` written by
+``benchmarks/run.py`` (``<runs>/<profile>/<task>/*.json``; older schemas are skipped) and writes
+into ``out``:
 
-- ``leaderboard.csv``: one row per (profile, task, method, NFE setting), scores averaged over
-  seeds (means over leads and per lead), counted NFE, wall time, ensemble size, seeds, sizes;
-- ``leaderboard.md``: per task the sizes, every row, the per-lead tables of each method at its
-  best setting, and the headline (best CRPS at ≤ 100 counted NFE, and for each method the
-  lowest NFE within 2 % of it);
-- ``leaderboard_headline.json`` and, unless ``plots=False``, ``leaderboard_lead.png``,
-  ``leaderboard_nfe.png``, ``leaderboard_wall.png``.
+- ``leaderboard.csv``: one row per (profile, task, row): the mean and sd over training seeds of
+  CRPS (ecdf and fair), MSE, MAE, CC (ensemble mean against truth) and SSR, counted NFE, seeds,
+  configurations tried, best epochs and whether the epoch cap was hit;
+- ``leaderboard.md``: per task that table and the **verdicts**: IDFF against every other row,
+  "A beats B" only when the paired bootstrap over test inits and seeds
+  (:mod:`idff_ts.leaderboard.bootstrap`) gives a 95 % interval of the CRPS difference excluding
+  0, otherwise "tied" with the interval;
+- ``leaderboard_headline.json`` (the verdicts, per profile and task) and, unless ``plots=False``,
+  ``leaderboard_lead.png``, ``leaderboard_nfe.png``, ``leaderboard_wall.png``.
 
 ``benchmarks/leaderboard.py`` is a thin script over :func:`render`.
 """
@@ -22,7 +25,7 @@ from pathlib import Path
 
 from idff_ts.errors import DataError
 from idff_ts.leaderboard.pages import docs_page, markdown
-from idff_ts.leaderboard.results import aggregate, headline, load_results, write_csv
+from idff_ts.leaderboard.results import aggregate, headline, load_results, verdicts, write_csv
 
 
 def render(runs: Path, out: Path, *, profile: str | None = None, plots: bool = True,
@@ -36,10 +39,11 @@ def render(runs: Path, out: Path, *, profile: str | None = None, plots: bool = T
     results = load_results(runs, profile)
     if not results:
         which = f" of profile {profile!r}" if profile else ""
-        raise DataError(f"no result files{which} under {runs}; run benchmarks/run.py first")
+        raise DataError(f"no result files (schema 2){which} under {runs}; run benchmarks/run.py "
+                        "first")
     rows = aggregate(results)
-    heads = {p: headline([r for r in rows if r["profile"] == p])
-             for p in sorted({r["profile"] for r in rows})}
+    verdict_maps = {p: verdicts([r for r in rows if r["profile"] == p])
+                    for p in sorted({r["profile"] for r in rows})}
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -50,11 +54,13 @@ def render(runs: Path, out: Path, *, profile: str | None = None, plots: bool = T
 
         figures = plot(rows, out)
     write_csv(rows, out / "leaderboard.csv")
-    (out / "leaderboard.md").write_text(markdown(rows, figures))
+    (out / "leaderboard.md").write_text(markdown(rows, verdict_maps, figures))
+    heads = {p: headline(v) for p, v in verdict_maps.items()}
     (out / "leaderboard_headline.json").write_text(json.dumps(heads, indent=1))
     if docs is not None:
-        Path(docs).write_text(docs_page(rows))
+        Path(docs).write_text(docs_page(rows, verdict_maps))
     return len(results)
 
 
-__all__ = ["aggregate", "docs_page", "headline", "load_results", "markdown", "render", "write_csv"]
+__all__ = ["aggregate", "docs_page", "headline", "load_results", "markdown", "render", "verdicts",
+           "write_csv"]

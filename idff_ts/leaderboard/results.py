@@ -1,44 +1,60 @@
-"""Benchmark result files → leaderboard rows: load (schema-checked), average over seeds,
-headline, CSV (evaluation.md §3).
+"""Benchmark result files → leaderboard rows: load (schema-checked), mean ± sd over seeds,
+IDFF-vs-row verdicts, CSV (evaluation.md §3, issue 11).
 
 Result files are data: JSON read with :func:`json.loads`, nothing is imported or executed. A
-file that is not JSON, or not of the result schema, is a one-line
-:class:`~idff_ts.errors.DataError` naming it.
+file that is not JSON, not a result file, or a schema-2 file missing a field the leaderboard
+reads is a one-line :class:`~idff_ts.errors.DataError` naming it. Result files of an older
+schema (``idff-ts-result/1``, written before the fair-contest rules) are skipped with a warning.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import logging
 import math
+import statistics
 from collections import defaultdict
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from idff_ts.errors import DataError
+from idff_ts.leaderboard.bootstrap import paired_difference, verdict
 
-SCHEMA = "idff-ts-result/1"
-HEADLINE_MAX_NFE = 100.0
-HEADLINE_TOL = 0.02
-MEAN_METRICS = ("crps_ecdf", "crps_fair", "mse", "rmse", "ssr")
-REFERENCE = ("persistence", "climatology")
+SCHEMA = "idff-ts-result/2"
+OLD_SCHEMAS = ("idff-ts-result/1",)
+METRICS = ("crps_ecdf", "crps_fair", "mse", "mae", "cc", "ssr")
+ONE_MEMBER = ("persistence",)
+PRODUCT = "idff"
+#: Fields every schema-2 result file must have, with the type the leaderboard reads.
+REQUIRED = {"task": str, "method": str, "profile": str, "seed": int, "members": int,
+            "nfe_setting": int, "nfe_counted": (int, float), "wall_s": (int, float),
+            "mean_over_leads": dict, "per_init_crps_ecdf": list}
+
+log = logging.getLogger(__name__)
 
 
 def load_results(root: Path, profile: str | None = None) -> list[dict[str, Any]]:
-    """Every result file under ``root`` (``<profile>/<task>/*.json``), schema-checked."""
+    """Every schema-2 result file under ``root`` (``<profile>/<task>/*.json``), checked."""
     root = Path(root)
     if not root.is_dir():
         raise DataError(f"no result folder {str(root)!r}; expected benchmarks/results/runs of a "
                         "checkout (run benchmarks/run.py first) or pass --runs FOLDER")
-    out = []
+    out, skipped = [], 0
     for path in sorted(root.glob("*/*/*.json")):
         res = _read_json(path)
-        if not isinstance(res, dict) or res.get("schema") != SCHEMA:
-            raise DataError(f"{path}: not a result file of schema {SCHEMA!r}")
-        if profile is None or res.get("profile") == profile:
-            res["_path"] = str(path)
+        schema = res.get("schema") if isinstance(res, dict) else None
+        if schema in OLD_SCHEMAS:
+            skipped += 1
+            continue
+        if schema != SCHEMA:
+            raise DataError(f"{path}: not a result file of schema {SCHEMA!r} (found {schema!r})")
+        _check_fields(path, res)
+        if profile is None or res["profile"] == profile:
             out.append(res)
+    if skipped:
+        log.warning("leaderboard: skipped %d result files of older schemas %s (not under the "
+                    "fair-contest rules)", skipped, list(OLD_SCHEMAS))
     return out
 
 
@@ -50,87 +66,113 @@ def _read_json(path: Path) -> Any:
         raise DataError(f"{path}: expected a JSON result file, found invalid JSON ({detail})") from None
 
 
-def _nanmean(values: Iterable[float | None]) -> float:
-    vals = [float(v) for v in values if v is not None and math.isfinite(float(v))]
-    return sum(vals) / len(vals) if vals else float("nan")
+def _check_fields(path: Path, res: dict[str, Any]) -> None:
+    for key, kind in REQUIRED.items():
+        value = res.get(key)
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise DataError(f"{path}: field {key!r} of a {SCHEMA} result file: expected "
+                            f"{_kind_name(kind)}, found {value!r}"[:300])
+    if not all(isinstance(v, int | float) for v in res["per_init_crps_ecdf"]):
+        raise DataError(f"{path}: field 'per_init_crps_ecdf': expected a list of numbers")
+
+
+def _kind_name(kind: Any) -> str:
+    kinds = kind if isinstance(kind, tuple) else (kind,)
+    names = {str: "a string", int: "an integer", float: "a number", dict: "an object",
+             list: "a list"}
+    return " or ".join(names[k] for k in kinds)
+
+
+def _stats(values: list[Any]) -> tuple[float, float]:
+    vals = [float(v) for v in values if isinstance(v, int | float) and math.isfinite(float(v))]
+    if not vals:
+        return float("nan"), float("nan")
+    return statistics.fmean(vals), (statistics.stdev(vals) if len(vals) > 1 else float("nan"))
+
+
+def _by_lead(rs: list[dict[str, Any]], metric: str) -> list[float] | None:
+    per = [r["metrics"][metric] for r in rs
+           if isinstance(r.get("metrics"), dict) and isinstance(r["metrics"].get(metric), list)]
+    if not per or len({len(p) for p in per}) != 1:
+        return None
+    return [_stats([p[i] for p in per])[0] for i in range(len(per[0]))]
 
 
 def aggregate(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Average over seeds: one row per (profile, task, method, nfe_setting)."""
+    """One row per (profile, task, row): mean ± sd over seeds of every metric."""
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for r in results:
-        groups[(r["profile"], r["task"], r["method"], r["nfe_setting"])].append(r)
+        groups[(r["profile"], r["task"], r["method"])].append(r)
     rows = []
-    for (profile, task, method, nfe), rs in sorted(groups.items()):
-        first = rs[0]
+    for (profile, task, method), rs in sorted(groups.items()):
+        rs = sorted(rs, key=lambda r: r["seed"])
+        selection = rs[0].get("selection") or {}
+        train = [r.get("training") or {} for r in rs]
         row: dict[str, Any] = {
-            "profile": profile, "task": task, "method": method, "solver": first["solver"],
-            "nfe_setting": nfe, "nfe_counted": _nanmean(r["nfe_counted"] for r in rs),
-            "members": first["members"], "seeds": ",".join(str(r["seed"]) for r in rs),
-            "n_seeds": len(rs), "n_inits": first["n_inits"],
-            "wall_s": _nanmean(r["wall_s"] for r in rs),
-            "gamma1": first["sampler"].get("gamma1", 0.0),
-            "leads": first["leads"], "lead_units": first.get("lead_units", ""),
-            "data_version": first["data_version"], "sizes": first.get("sizes", {}),
-            "command": first.get("command", ""),
-            "checkpoints": ",".join(sorted({(r.get("checkpoint_sha256") or "")[:12] for r in rs})),
+            "profile": profile, "task": task, "method": method,
+            "nfe_setting": rs[0]["nfe_setting"], "members": rs[0]["members"],
+            "seeds": [r["seed"] for r in rs], "leads": rs[0].get("leads"),
+            "lead_units": rs[0].get("lead_units", ""),
+            "nfe_counted": _stats([r["nfe_counted"] for r in rs])[0],
+            "n_configurations": selection.get("n_configurations", 0),
+            "chosen": selection.get("chosen"),
+            "best_epochs": [t.get("best_epoch") for t in train],
+            "cap_hit": any(t.get("cap_hit") for t in train),
+            "per_init": {r["seed"]: r["per_init_crps_ecdf"] for r in rs},
+            "wall_s": _stats([r["wall_s"] for r in rs])[0],
+            "n_jvp": max(int(r.get("n_jvp", 0) or 0) for r in rs),
+            "crps_ecdf_by_lead": _by_lead(rs, "crps_ecdf"),
         }
-        for m in MEAN_METRICS:
-            row[m] = _nanmean(r["mean_over_leads"].get(m) for r in rs)
-            per = [r["metrics"].get(m) for r in rs if r["metrics"].get(m) is not None]
-            row[f"{m}_by_lead"] = (
-                [_nanmean(p[i] for p in per) for i in range(len(per[0]))] if per else None
-            )
+        for m in METRICS:
+            row[m], row[f"{m}_sd"] = _stats([r["mean_over_leads"].get(m) for r in rs])
         rows.append(row)
     return rows
 
 
-def headline(rows: list[dict[str, Any]], max_nfe: float = HEADLINE_MAX_NFE,
-             tol: float = HEADLINE_TOL) -> dict[str, dict[str, Any]]:
-    """Per task: best CRPS (ecdf) at ≤ ``max_nfe`` counted NFE over every method, and per method
-    the lowest counted NFE within ``tol`` of it (``None`` if it never gets there)."""
-    out: dict[str, dict[str, Any]] = {}
+def verdicts(rows: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Per task: IDFF against every other row, by the paired bootstrap over inits and seeds
+    (``rows`` of one profile: the tasks of different profiles are different experiments)."""
+    out: dict[str, list[dict[str, Any]]] = {}
     for task in sorted({r["task"] for r in rows}):
-        cand = [r for r in rows if r["task"] == task and r["nfe_counted"] <= max_nfe
-                and math.isfinite(r["crps_ecdf"])]
-        if not cand:
+        trows = {r["method"]: r for r in rows if r["task"] == task}
+        if PRODUCT not in trows:
             continue
-        best = min(cand, key=lambda r: r["crps_ecdf"])
-        target = best["crps_ecdf"] * (1.0 + tol)
-        per_method = {}
-        for method in sorted({r["method"] for r in cand}):
-            mine = [r for r in cand if r["method"] == method]
-            ok = [r for r in mine if r["crps_ecdf"] <= target]
-            own = min(mine, key=lambda r: r["crps_ecdf"])
-            hit = min(ok, key=lambda r: r["nfe_counted"]) if ok else None
-            per_method[method] = {
-                "nfe_within": None if hit is None else hit["nfe_counted"],
-                "crps_at": None if hit is None else hit["crps_ecdf"],
-                "own_best_crps": own["crps_ecdf"], "own_best_nfe": own["nfe_counted"],
-            }
-        out[task] = {"best_crps": best["crps_ecdf"], "best_method": best["method"],
-                     "best_nfe": best["nfe_counted"], "target": target, "methods": per_method}
+        out[task] = []
+        for name, other in sorted(trows.items()):
+            if name == PRODUCT:
+                continue
+            res = _paired(trows[PRODUCT]["per_init"], other["per_init"])
+            text = verdict(PRODUCT, name, res)
+            if name in ONE_MEMBER:
+                text += (" — an ensemble against a one-member forecast (its CRPS is its "
+                         "absolute error)")
+            out[task].append({"other": name, **(res or {}), "text": text})
     return out
 
 
-# ---------------------------------------------------------------------------------- outputs
+def _paired(a: dict[int, list[float]], b: dict[int, list[float]]) -> dict[str, float] | None:
+    """The bootstrap, or ``None`` when the two rows were not scored on the same inits."""
+    if len({len(v) for v in (*a.values(), *b.values())}) != 1:
+        return None
+    return paired_difference(a, b)
+
+
+def headline(verdict_map: dict[str, list[dict[str, Any]]]) -> dict[str, list[dict[str, Any]]]:
+    """The verdicts as JSON (``leaderboard_headline.json``): interval and sentence per pair."""
+    return {t: [{k: v for k, v in x.items() if k != "text"} | {"verdict": x["text"]} for x in vs]
+            for t, vs in verdict_map.items()}
+
+
 def write_csv(rows: list[dict[str, Any]], path: Path) -> None:
-    max_leads = max((len(r["leads"]) for r in rows), default=0)
-    cols = ["profile", "task", "method", "solver", "nfe_setting", "nfe_counted", "gamma1",
-            "members", "n_seeds", "seeds", "n_inits", "wall_s", *MEAN_METRICS]
-    cols += [f"{m}_lead{i + 1}" for m in MEAN_METRICS for i in range(max_leads)]
-    cols += ["checkpoints", "data_version", "command"]
-    with open(path, "w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=cols)
+    keys = ["profile", "task", "method", "nfe_setting", "nfe_counted", "members", "seeds",
+            "n_configurations", *[k for m in METRICS for k in (m, f"{m}_sd")], "best_epochs",
+            "cap_hit", "wall_s", "n_jvp"]
+    with Path(path).open("w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=keys, extrasaction="ignore")
         w.writeheader()
         for r in rows:
-            rec = {c: r.get(c) for c in cols}
-            for m in MEAN_METRICS:
-                for i, v in enumerate(r.get(f"{m}_by_lead") or []):
-                    rec[f"{m}_lead{i + 1}"] = v
-            w.writerow(rec)
+            w.writerow({k: (json.dumps(r[k]) if isinstance(r[k], list) else r[k]) for k in keys})
 
 
-
-__all__ = ["HEADLINE_MAX_NFE", "HEADLINE_TOL", "MEAN_METRICS", "REFERENCE", "SCHEMA",
-           "aggregate", "headline", "load_results", "write_csv"]
+__all__ = ["METRICS", "ONE_MEMBER", "PRODUCT", "SCHEMA", "aggregate", "headline",
+           "load_results", "verdicts", "write_csv"]

@@ -1,5 +1,5 @@
-"""The runner end to end on the ``smoke`` profile: result files with provenance, selection on
-validation only, and a leaderboard rendered from them."""
+"""The runner writes schema-2 result files: configurations tried on validation, the chosen one
+(the validation argmin), the training budget, per-init CRPS and the four metrics."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _load(name: str):
     bench = str(ROOT / "benchmarks")
-    if bench not in sys.path:  # run.py imports its sibling _provenance, as when run as a script
+    if bench not in sys.path:  # run.py imports its sibling modules, as when run as a script
         sys.path.insert(0, bench)
     spec = importlib.util.spec_from_file_location(f"bench_{name}", ROOT / "benchmarks" / f"{name}.py")
     mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod  # dataclasses look their module up there
+    sys.modules[spec.name] = mod  # dataclasses look their module up
     assert spec.loader is not None
     spec.loader.exec_module(mod)
     return mod
@@ -26,64 +26,57 @@ def _load(name: str):
 def test_smoke_profile_writes_result_files_and_a_leaderboard(tmp_path: Path) -> None:
     run = _load("run")
     out, work = tmp_path / "runs", tmp_path / "work"
-    assert run.main(["--profile", "smoke", "--methods", "idff,ddpm-ddim,persistence",
+    assert run.main(["--profile", "smoke", "--methods", "idff,persistence,prob-persistence",
                      "--out", str(out), "--work", str(work)]) == 0
     files = sorted((out / "smoke" / "lorenz63").glob("*.json"))
-    grid = run.PROFILES["smoke"]["tasks"]["lorenz63"]["nfe"]
-    expected = len(grid["idff"]) + len(grid["ddpm-ddim"]) + 1
-    assert len(files) == expected
+    seeds = run.PROFILES["smoke"]["seeds"]
+    assert len(files) == 3 * len(seeds)
+    cfg = _load("_bench_config")
     for f in files:
         res = json.loads(f.read_text())
         assert res["schema"] == run.SCHEMA and res["split"] == "test"
-        for key in ("checkpoint_sha256", "seed", "members", "crps_estimators", "nfe_counted",
-                    "wall_s", "data_version", "command"):
+        for key in ("seed", "members", "crps_estimators", "nfe_counted", "wall_s", "data_version",
+                    "command", "per_init_crps_ecdf"):
             assert res[key] is not None, key
         assert res["provenance"]["git_sha"]
-        assert len(res["checkpoint_sha256"]) == 64
-        assert len(res["metrics"]["crps_ecdf"]) == len(res["leads"]) == 10
+        assert len(res["per_init_crps_ecdf"]) == res["n_inits"]
+        mean_init = sum(res["per_init_crps_ecdf"]) / res["n_inits"]
+        assert abs(mean_init - res["mean_over_leads"]["crps_ecdf"]) < 1e-6 * (1 + mean_init)
+        assert {"mae", "cc", "mse", "crps_ecdf"} <= set(res["metrics"])
         if res["method"] == "idff":
-            assert res["nfe_counted"] == res["nfe_setting"]  # one call per bridge step
             sel = res["selection"]
-            if res["nfe_setting"] <= 2:  # γ1 cannot change the samples: nothing searched
-                assert sel["searched"] == "nothing" and res["sampler"]["gamma1"] == 0.0
-            else:
-                assert sel["split"] == "val" and res["sampler"]["gamma1"] == sel["chosen"]
-                val = sel["val_crps_ecdf_mean"]
-                assert val[f"{sel['chosen']:g}"] == min(val.values())
+            assert sel["n_configurations"] == cfg.N_CONFIGS == len(sel["configurations_tried"])
+            best = min(sel["configurations_tried"], key=lambda t: t["val_crps_ecdf_mean"])
+            assert sel["chosen"] == best["config"] and sel["split"] == "val"
+            assert res["sampler"]["gamma1"] == sel["chosen"]["gamma1"]
+            assert res["sizes"]["model"]["method_options"]["output"] == "residual"
+            assert res["nfe_counted"] == res["nfe_setting"]
+            train = res["training"]
+            assert train["patience"] == cfg.PATIENCE and train["best_epoch"] is not None
+            assert train["cap_hit"] == (train["epochs_run"] >= train["max_epochs"])
+            assert len(res["checkpoint_sha256"]) == 64
         if res["method"] == "persistence":
             assert res["nfe_counted"] == 0 and res["members"] == 1
     lb = _load("leaderboard")
-    assert lb.main(["--runs", str(out), "--out", str(tmp_path / "lb"), "--no-plots"]) == 0
+    assert lb.main(["--runs", str(out), "--out", str(tmp_path / "lb")]) == 0
     md = (tmp_path / "lb" / "leaderboard.md").read_text()
-    assert "### lorenz63" in md and "| persistence |" in md
+    assert "### lorenz63" in md and "| persistence (1 member" in md and "idff" in md
 
 
-def test_gamma1_cannot_matter_at_two_steps_or_fewer() -> None:
-    """Why the runner does not search γ1 at NFE ≤ 2: the samples are identical."""
-    import torch
-
-    from idff_ts.config import ModelConfig, SamplerConfig
-    from idff_ts.methods import IDFF
-    from idff_ts.sampling.rollout import forecast_ensemble
-
-    torch.manual_seed(0)
-    method = IDFF(ModelConfig(state_shape=(3,), horizon=2, hidden=16, depth=1, emb_dim=8, sigma=0.5))
-    with torch.no_grad():
-        for p in method.parameters():
-            p.add_(0.1 * torch.randn_like(p))
-    ctx = torch.randn(4, 1, 3)
-    for nfe in (1, 2):
-        a, b = (forecast_ensemble(method, ctx, 2, 3, SamplerConfig(nfe=nfe, gamma1=g), seed=1).samples
-                for g in (0.0, 2.0))
-        assert torch.equal(a, b)
-    a, b = (forecast_ensemble(method, ctx, 2, 3, SamplerConfig(nfe=3, gamma1=g), seed=1).samples
-            for g in (0.0, 2.0))
-    assert not torch.equal(a, b)  # from three steps on it does
+def test_every_learned_row_gets_the_same_number_of_configurations() -> None:
+    cfg = _load("_bench_config")
+    for spec in cfg.rows("quick").values():
+        n = len(cfg.configurations(spec, {"sigma": 0.5}, horizon=7))
+        learned = spec.method not in (*cfg.REFERENCE_ROWS, *cfg.STAT_ROWS)
+        assert n == (cfg.N_CONFIGS if learned else 1), spec.label
+        if learned:
+            outs = {c["model"]["method_options"]["output"]
+                    for c in cfg.configurations(spec, {"sigma": 0.5}, 7)}
+            assert outs == {"residual"}
 
 
 def test_gamma1_candidates_follow_the_grid_only_from_three_steps() -> None:
     run = _load("run")
     spec = run.method_specs("quick")["idff"]
-    assert spec.gamma1_grid == (0.0, 2.0)
     assert run.gamma1_candidates(spec, 1) == run.gamma1_candidates(spec, 2) == (0.0,)
     assert run.gamma1_candidates(spec, 3) == run.gamma1_candidates(spec, 20) == (0.0, 2.0)
