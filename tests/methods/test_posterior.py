@@ -122,7 +122,6 @@ def test_old_checkpoint_without_new_keys_loads_and_samples_the_mean_step_unchang
 
 def test_bundled_demo_checkpoint_samples_the_mean_step():
     from idff_ts.domains.sst.demo import demo_checkpoint
-
     from idff_ts.training.checkpoint import load_checkpoint, read_config
 
     assert "endpoint" not in read_config(demo_checkpoint())["sampler"]  # written before them
