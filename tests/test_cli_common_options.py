@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import subprocess
 import sys
 
@@ -59,7 +60,10 @@ def test_commands_keep_their_own_quiet_flag():
 
 
 def test_shell_completion_script():
+    # typer detects the user's shell from the parent processes; a test runner may have none,
+    # so detection is off and the shell is named (what `--show-completion bash` does then)
+    env = {**os.environ, "_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"}
     proc = subprocess.run([sys.executable, "-m", "idff_ts.cli", "--show-completion", "bash"],
-                          capture_output=True, text=True, timeout=120)
+                          capture_output=True, text=True, timeout=120, env=env)
     assert proc.returncode == 0, proc.stderr
     assert "_idff_ts_completion" in proc.stdout and "complete" in proc.stdout
