@@ -10,6 +10,7 @@ test_hostile_checkpoints.py), same seed → bitwise-equal forecasts
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -58,12 +59,22 @@ KILLER = textwrap.dedent("""
 def test_kill_9_then_resume_equals_an_uninterrupted_run(tmp_path: Path) -> None:
     out = tmp_path / "killed"
     script = KILLER.format(tests=str(Path(__file__).parent), out=str(out))
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    # One thread on both sides: a multi-threaded BLAS may pick its thread count by the machine's
+    # load (MKL's dynamic threading), which changes reduction orders and hence the last bits.
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=300, env=env)
     assert proc.returncode == -9, proc.stderr[-2000:]
     assert (out / "last.ckpt").is_file() and not (out / "model.pt").exists()
     kw = {"horizon": 2, "model": MODEL, "progress": False, "accelerator": "cpu", "devices": 1}
-    resumed = fit(_series(), train=TrainConfig(max_epochs=3, **TRAIN), out_dir=out,
-                  resume_from=out / "last.ckpt", **kw)
-    full = fit(_series(), train=TrainConfig(max_epochs=3, **TRAIN), out_dir=tmp_path / "full", **kw)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        resumed = fit(_series(), train=TrainConfig(max_epochs=3, **TRAIN), out_dir=out,
+                      resume_from=out / "last.ckpt", **kw)
+        full = fit(_series(), train=TrainConfig(max_epochs=3, **TRAIN), out_dir=tmp_path / "full",
+                   **kw)
+    finally:
+        torch.set_num_threads(threads)
     for key, value in full.method.state_dict().items():
         torch.testing.assert_close(resumed.method.state_dict()[key], value, rtol=0, atol=0)
