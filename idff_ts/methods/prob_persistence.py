@@ -20,15 +20,16 @@ import torch
 
 from idff_ts.config import ModelConfig, SamplerConfig
 from idff_ts.errors import ConfigError
-from idff_ts.methods.base import LossOutput, Method, WindowResult
+from idff_ts.methods.base import WindowResult
+from idff_ts.methods.reference import PooledReference, draw_rows, thin_evenly
 from idff_ts.sampling.bridge import SampleResult
 
 
-class ProbabilisticPersistence(Method):
+class ProbabilisticPersistence(PooledReference):
     """Persistence plus ``M`` climatological increment trajectories of the training split."""
 
     name = "prob-persistence"
-    trainable = False
+    pool_name = "increments"
 
     def __init__(self, cfg: ModelConfig, max_values: int = 5_000_000) -> None:
         super().__init__(cfg)
@@ -45,20 +46,8 @@ class ProbabilisticPersistence(Method):
         windows = series.unfold(1, k + 1, 1)  # (S, T − K, *state, K + 1)
         windows = windows.movedim(-1, 2).reshape(-1, k + 1, *self.cfg.state_shape)
         inc = windows[:, 1:] - windows[:, :1]
-        per = max(1, inc[0].numel())
-        cap = max(1, self.max_values // per)
-        if inc.shape[0] > cap:
-            inc = inc[torch.linspace(0, inc.shape[0] - 1, cap).round().long()]
-        self.increments = inc.clone()
-
-    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs) -> None:  # noqa: ANN001
-        key = prefix + "increments"
-        if key in state_dict:
-            self.increments = torch.empty_like(state_dict[key])
-        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
-
-    def loss(self, batch: dict[str, torch.Tensor], generator: torch.Generator | None = None) -> LossOutput:
-        return LossOutput(loss=batch["window"].sum() * 0.0, parts={})
+        cap = max(1, self.max_values // max(1, inc[0].numel()))
+        self.increments = thin_evenly(inc, cap).clone()
 
     def sample_next(self, cond, k, sampler: SamplerConfig, noise) -> SampleResult:  # noqa: ANN001
         raise NotImplementedError("probabilistic persistence forecasts a whole window: use sample_window")
@@ -77,9 +66,7 @@ class ProbabilisticPersistence(Method):
             raise ConfigError("probabilistic persistence has no increments: call fit_reference(train) first")
         if horizon > self.increments.shape[1]:
             raise ConfigError(f"fitted for {self.increments.shape[1]} leads; asked for {horizon}")
-        u = torch.special.ndtr(noise((1,)).double()).reshape(-1)
-        idx = (u * n).long().clamp(0, n - 1).to(self.increments.device)
-        inc = self.increments[idx, :horizon].to(cond)
+        inc = self.increments[draw_rows(self.increments, noise), :horizon].to(cond)
         x = cond[:, -1:] + inc
         if on_slot is not None:
             for _ in range(horizon):

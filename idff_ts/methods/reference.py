@@ -13,6 +13,8 @@ scores them exactly like a model.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import xarray as xr
 
@@ -105,7 +107,38 @@ class Persistence(Method):
         return SampleResult(x1=cond[:, -1].clone(), nfe=0, n_jvp=0)
 
 
-class Climatology(Method):
+def thin_evenly(rows: torch.Tensor, cap: int) -> torch.Tensor:
+    """At most ``cap`` rows of ``rows``, evenly spaced over them (all rows when they fit)."""
+    if rows.shape[0] <= cap:
+        return rows
+    return rows[torch.linspace(0, rows.shape[0] - 1, cap).round().long()]
+
+
+def draw_rows(pool: torch.Tensor, noise: Callable[[tuple[int, ...]], torch.Tensor]) -> torch.Tensor:
+    """One pool index per member: ``⌊Φ(z) · N⌋`` for a standard normal ``z`` of its stream."""
+    n = pool.shape[0]
+    u = torch.special.ndtr(noise((1,)).double()).reshape(-1)
+    return (u * n).long().clamp(0, n - 1).to(pool.device)
+
+
+class PooledReference(Method):
+    """A reference forecast drawing from a pool of training rows kept in the buffer
+    ``pool_name`` (saved with the model, of any length); no network, nothing to train."""
+
+    trainable = False
+    pool_name = "pool"
+
+    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs) -> None:  # noqa: ANN001
+        key = prefix + self.pool_name
+        if key in state_dict:  # the saved pool's length, not the empty one of __init__
+            setattr(self, self.pool_name, torch.empty_like(state_dict[key]))
+        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+
+    def loss(self, batch: dict[str, torch.Tensor], generator: torch.Generator | None = None) -> LossOutput:
+        return LossOutput(loss=batch["window"].sum() * 0.0, parts={})
+
+
+class Climatology(PooledReference):
     """Each member and slot is a training state drawn uniformly from the pooled training data.
 
     The pool (all training states, standardised, at most ``max_pool``) is a buffer saved with
@@ -114,7 +147,6 @@ class Climatology(Method):
     """
 
     name = "climatology"
-    trainable = False
 
     def __init__(self, cfg: ModelConfig, max_pool: int = 100_000) -> None:
         super().__init__(cfg)
@@ -123,27 +155,11 @@ class Climatology(Method):
 
     def fit_reference(self, train: torch.Tensor) -> None:
         states = torch.as_tensor(train, dtype=torch.float32).reshape(-1, *self.cfg.state_shape)
-        if states.shape[0] > self.max_pool:
-            idx = torch.linspace(0, states.shape[0] - 1, self.max_pool).round().long()
-            states = states[idx]
-        self.pool = states.clone()
-
-    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs) -> None:  # noqa: ANN001
-        key = prefix + "pool"
-        if key in state_dict:
-            self.pool = torch.empty_like(state_dict[key])
-        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
-
-    def loss(self, batch: dict[str, torch.Tensor], generator: torch.Generator | None = None) -> LossOutput:
-        zero = batch["window"].sum() * 0.0
-        return LossOutput(loss=zero, parts={})
+        self.pool = thin_evenly(states, self.max_pool).clone()
 
     def sample_next(self, cond, k, sampler: SamplerConfig, noise) -> SampleResult:  # noqa: ANN001
-        n = self.pool.shape[0]
-        if n == 0:
+        if self.pool.shape[0] == 0:
             from idff_ts.errors import ConfigError
 
             raise ConfigError("climatology has no training states: call fit_reference(train) first")
-        u = torch.special.ndtr(noise((1,)).double()).reshape(-1)
-        idx = (u * n).long().clamp(0, n - 1).to(self.pool.device)
-        return SampleResult(x1=self.pool[idx].to(cond), nfe=0, n_jvp=0)
+        return SampleResult(x1=self.pool[draw_rows(self.pool, noise)].to(cond), nfe=0, n_jvp=0)
