@@ -1,27 +1,7 @@
-"""Day-of-year slots and running sums for the per-pixel day-of-year standardisation fitted on training days only (DYffusion's);
-the climatology itself is :class:`~idff_ts.domains.sst.dyffusion.climatology.DoyClimatology`.
-
-**Standardisation** (:class:`DoyClimatology`). Each pixel ``p`` is standardised by its own
-day-of-year statistics, fitted on training days only::
-
-    z(t, p) = (x(t, p) − μ(s(t), p)) / σ(s(t), p),      x = z · σ + μ,
-
-    μ(s, p) = Σ_{t∈W(s)} x(t, p) / N(s, p),   σ²(s, p) = Σ_{t∈W(s)} x(t, p)² / N(s, p) − μ(s, p)²
-
-(population variance, ddof 0) where ``W(s)`` are the training days whose slot lies in the
-circular window of ``window_days`` slots centred on ``s`` (``window_days = 1``, the default: the
-slot itself, DYffusion's raw per-day statistics) and ``N`` counts their finite values. σ below
-``min_std`` becomes 1 (constant pixels are centred, never divided by ~0).
-
-*Slots and 29 February.* The slot ``s(t) ∈ 1..366`` is the date's position in a leap year:
-1 January = 1, 28 February = 59, **29 February = 60**, 1 March = 61, 31 December = 366, in
-every year. Each calendar date therefore has one slot (plain ``dayofyear`` would shift every date
-after February by one day in leap years). 29 February occurs in one year of four only, so its
-statistics always pool 28 February, 29 February and 1 March (its window is at least 3 slots).
-
-Land (no finite training value, or ``mask`` False) is NaN in physical units; DYffusion sets it to
-0 after standardising, which ``transform(..., fill_land=0.0)`` reproduces. The statistics
-serialise to an xarray Dataset (``to_dataset``/``from_dataset``), hence to netCDF or Zarr.
+"""Day-of-year slots and running sums behind the per-pixel day-of-year standardisation fitted on
+training days only (DYffusion's). The formulas, the slot convention (29 February = slot 60 in
+every year) and the land policy are documented with the climatology itself,
+:class:`~idff_ts.domains.sst.dyffusion.climatology.DoyClimatology`.
 """
 
 from __future__ import annotations
