@@ -76,7 +76,12 @@ class Backbone(nn.Module):
     row_block: int = 64
 
     def heads(
-        self, x_t: torch.Tensor, t: torch.Tensor, k: torch.Tensor, cond: torch.Tensor
+        self,
+        x_t: torch.Tensor,
+        t: torch.Tensor,
+        k: torch.Tensor,
+        cond: torch.Tensor,
+        xi: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, ...]:
         raise NotImplementedError
 
