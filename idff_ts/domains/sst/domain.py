@@ -25,6 +25,7 @@ from idff_ts.domains.base import (
     TrainOutcome,
     TrainRequest,
 )
+from idff_ts.errors import ConfigError
 
 if TYPE_CHECKING:
     import xarray as xr
@@ -34,6 +35,25 @@ if TYPE_CHECKING:
     from idff_ts.tasks import Task
 
 log = logging.getLogger(__name__)
+
+#: Options of :func:`idff_ts.fit` that the SST protocol sets itself, with their defaults.
+PROTOCOL_FIXED: dict[str, Any] = {
+    "val": None, "context": 1, "horizon": 7, "time_dim": "time", "series_dim": None,
+    "mask": None, "callbacks": None, "method": "idff",
+}
+
+
+def _is_default(name: str, value: Any) -> bool:
+    default = PROTOCOL_FIXED[name]
+    return value is None if default is None else type(value) is type(default) and value == default
+
+
+def _is_tile_array(data: Any) -> bool:
+    import xarray as xr
+
+    if isinstance(data, Mapping):
+        data = data.get("train")
+    return isinstance(data, xr.DataArray) and set(map(str, data.dims)) == {"time", "box", "y", "x"}
 
 
 class SSTDomain(Domain):
@@ -95,10 +115,30 @@ class SSTDomain(Domain):
 
     # ------------------------------------------------------------------ training
     def fit(self, data: Any, **options: Any) -> Forecaster:
-        """:func:`~idff_ts.domains.sst.train.fit_sst` (its keyword options)."""
+        """:func:`~idff_ts.domains.sst.train.fit_sst` (its keyword options).
+
+        The options of :func:`idff_ts.fit` that the DYffusion protocol fixes itself (``val``,
+        ``context``, ``horizon``, ``series_dim``, ``mask``, ...) are accepted at their defaults.
+        Tiles ``(time, box, y, x)`` given with such options set are trained as a series of
+        boxes in the values given (:func:`idff_ts.training.fit.fit`); for other SST data a
+        set option is refused with a one-line error.
+        """
         from idff_ts.domains.sst.train import fit_sst
 
-        return fit_sst(data, **options)
+        generic = {k: options.pop(k) for k in list(options) if k in PROTOCOL_FIXED}
+        changed = sorted(k for k, v in generic.items() if not _is_default(k, v))
+        if not changed:
+            return fit_sst(data, **options)
+        if _is_tile_array(data):
+            from idff_ts.training.fit import fit
+
+            return fit(data, **options, **generic)
+        raise ConfigError(
+            "SST data takes its splits, context and horizon from the DYffusion protocol: "
+            f"expected {', '.join(changed)} left at the default, found "
+            f"{', '.join(f'{k}={generic[k]!r}'[:60] for k in changed)} (to train tiles as a "
+            "series of boxes, pass a (time, box, y, x) DataArray)"
+        )
 
     def train_from_cli(self, request: TrainRequest) -> TrainOutcome:
         from idff_ts.domains.sst.cli.train import train_sst_task
