@@ -48,6 +48,11 @@ def test_smoke_profile_writes_result_files_and_a_leaderboard(tmp_path: Path) -> 
             assert sel["n_configurations"] == cfg.N_CONFIGS == len(sel["configurations_tried"])
             best = min(sel["configurations_tried"], key=lambda t: t["val_crps_ecdf_mean"])
             assert sel["chosen"] == best["config"] and sel["split"] == "val"
+            # timed tuning: configurations differing only in γ1 reuse the first one's model
+            tried = sel["configurations_tried"]
+            assert [t["reused_model"] for t in tried] == [False, True, False]
+            assert tried[1]["train_wall_s"] == 0 < tried[0]["train_wall_s"]
+            assert all(t["val_wall_s"] > 0 for t in tried)
             assert res["sampler"]["gamma1"] == sel["chosen"]["gamma1"]
             assert res["sizes"]["model"]["method_options"]["output"] == "residual"
             assert res["nfe_counted"] == res["nfe_setting"]
