@@ -15,6 +15,7 @@ each file's provenance; the machine is shared, so wall times include waiting for
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from typing import Any
 
@@ -23,20 +24,23 @@ def _num(x: Any) -> float:
     return float(x) if isinstance(x, int | float) and math.isfinite(float(x)) else 0.0
 
 
-def _tuning(r: dict[str, Any]) -> tuple[float, int, bool]:
-    """(recorded tuning seconds, configurations not timed, whether every one was timed)."""
-    tried = (r.get("selection") or {}).get("configurations_tried") or []
+def _tuning(r: dict[str, Any]) -> tuple[float, int, int, bool]:
+    """(recorded tuning seconds, configurations not timed, models among them other than the
+    chosen one's, whether every configuration was timed)."""
+    sel = r.get("selection") or {}
+    tried = sel.get("configurations_tried") or []
     if tried and all("train_wall_s" in t and "val_wall_s" in t for t in tried):
-        return sum(_num(t["train_wall_s"]) + _num(t["val_wall_s"]) for t in tried), 0, True
-    return 0.0, max(0, len(tried) - 1), False
+        return sum(_num(t["train_wall_s"]) + _num(t["val_wall_s"]) for t in tried), 0, 0, True
+    chosen = json.dumps((sel.get("chosen") or {}).get("model"), sort_keys=True)
+    models = {json.dumps((t.get("config") or {}).get("model"), sort_keys=True) for t in tried}
+    return 0.0, max(0, len(tried) - 1), len(models - {chosen}), False
 
 
-def _file_cost(r: dict[str, Any], tuned_rows: set[tuple]) -> dict[str, float]:
-    row = (r["profile"], r["task"], r["method"])
+def _file_cost(r: dict[str, Any], first_of_row: bool, row_train_s: float) -> dict[str, float]:
+    """Seconds of one result file; the row's tuning goes with its first file. ``row_train_s``:
+    the row's mean training time per seed (the estimate for an untimed configuration)."""
     tuned_with = (r.get("selection") or {}).get("tuned_with_seed", 0)
-    tuning, untimed, timed = _tuning(r)
-    first_of_row = row not in tuned_rows
-    tuned_rows.add(row)
+    tuning, untimed, models, timed = _tuning(r)
     train = _num(r.get("train_wall_s"))
     if timed and r["seed"] == tuned_with:  # that model is one of the timed configurations
         train = 0.0
@@ -45,7 +49,8 @@ def _file_cost(r: dict[str, Any], tuned_rows: set[tuple]) -> dict[str, float]:
                 _num(traj.get("wall_s")) if isinstance(traj, dict)
                 and not traj.get("after_the_run") else 0.0),
             "tuning_s": tuning if first_of_row else 0.0,
-            "untimed_configs": untimed if first_of_row else 0}
+            "untimed_configs": untimed if first_of_row else 0,
+            "untimed_estimate_s": models * row_train_s if first_of_row else 0.0}
 
 
 def _when(r: dict[str, Any]) -> dt.datetime | None:
@@ -59,12 +64,20 @@ def _when(r: dict[str, Any]) -> dt.datetime | None:
 def compute_time(results: list[dict[str, Any]]) -> dict[str, dict[str, dict[str, Any]]]:
     """Per profile, per task: summed seconds, untimed configurations, load and machines."""
     out: dict[str, dict[str, dict[str, Any]]] = {}
-    tuned: set[tuple] = set()
+    by_row: dict[tuple, list[float]] = {}
+    for r in results:
+        by_row.setdefault((r["profile"], r["task"], r["method"]), []).append(
+            _num(r.get("train_wall_s")))
+    seen: set[tuple] = set()
     for r in sorted(results, key=lambda r: (r["profile"], r["task"], r["method"], r["seed"])):
+        row = (r["profile"], r["task"], r["method"])
         t = out.setdefault(r["profile"], {}).setdefault(r["task"], {
             "files": 0, "train_s": 0.0, "tuning_s": 0.0, "forecast_s": 0.0,
-            "untimed_configs": 0, "loads": [], "machines": set(), "threads": set(), "times": []})
-        for key, value in _file_cost(r, tuned).items():
+            "untimed_configs": 0, "untimed_estimate_s": 0.0, "loads": [], "machines": set(),
+            "threads": set(), "times": []})
+        cost = _file_cost(r, row not in seen, sum(by_row[row]) / len(by_row[row]))
+        seen.add(row)
+        for key, value in cost.items():
             t[key] += value
         t["files"] += 1
         prov = r.get("provenance") or {}
@@ -98,40 +111,55 @@ def _overlap(tasks: dict[str, dict[str, Any]]) -> bool:
     return any(b[0] < a[1] for a, b in zip(spans, spans[1:], strict=False))
 
 
+def _cells(name: str, t: dict[str, Any]) -> str:
+    tuning = "not timed" if t["untimed_configs"] and not t["tuning_s"] else _hm(t["tuning_s"])
+    load = f"{min(t['loads']):.1f}–{max(t['loads']):.1f}" if t["loads"] else "–"
+    estimate = f"≈ {_hm(t['untimed_estimate_s'])}" if t["untimed_configs"] else "–"
+    total = f"**{_hm(t['total_s'])}**" if name == "**all**" else _hm(t["total_s"])
+    return (f"| {name} | {t['files']} | {_hm(t['train_s'])} | {tuning} | {_hm(t['forecast_s'])} "
+            f"| {total} | {t['untimed_configs']} | {estimate} | {load} | {_span(t['times'])} |")
+
+
+def _note(untimed: int, machines: set[str], threads: set[str], overlap: bool) -> str:
+    text = ("Sums of the wall times recorded in the result files (training, the timed tuning "
+            "trials, test forecasts), not a measurement of the whole run: data loading and "
+            "simulation are not included.")
+    if untimed:
+        text += (f" These result files time only each learned row's chosen configuration (its "
+                 f"training is the tuning seed's): the other {untimed} configurations searched "
+                 "on validation and the validation scoring of every configuration were not "
+                 "timed, so the sums are lower bounds. The *estimate* column is not a "
+                 "measurement: it prices each untimed configuration that trained a model of its "
+                 "own (configurations that differ from the chosen one only in γ1 share its "
+                 "model) at its row's mean training time per seed.")
+    text += (" Machine: " + "; ".join(sorted(machines)) + f", torch threads "
+             f"{', '.join(sorted(threads))}; shared with other work (the load average column), "
+             "so wall times include waiting for a CPU.")
+    if overlap:
+        text += (" The tasks' runs overlapped in time (last column), so the elapsed time was "
+                 "shorter than the sum.")
+    return text
+
+
 def compute_section(tasks: dict[str, dict[str, Any]]) -> list[str]:
     """Markdown: one profile's summed compute time per task and in total."""
-    lines = ["| task | result files | training | tuning (timed) | test forecasts | sum | "
-             "configurations not timed | load average (1 min) | result files written |",
-             "|" + "---|" * 9]
-    total = {k: 0.0 for k in ("train_s", "tuning_s", "forecast_s", "total_s")}
-    untimed, loads, machines, threads = 0, [], set(), set()
+    lines = ["| task | result files | training | tuning | test forecasts | sum | configurations "
+             "not timed | their training (estimate) | load average (1 min) | result files "
+             "written |", "|" + "---|" * 10]
+    keys = ("files", "train_s", "tuning_s", "forecast_s", "total_s", "untimed_configs",
+            "untimed_estimate_s")
+    total: dict[str, Any] = {k: 0 for k in keys} | {"loads": [], "times": []}
+    machines: set[str] = set()
+    threads: set[str] = set()
     for task, t in sorted(tasks.items()):
-        load = f"{min(t['loads']):.1f}–{max(t['loads']):.1f}" if t["loads"] else "–"
-        lines.append(f"| {task} | {t['files']} | {_hm(t['train_s'])} | {_hm(t['tuning_s'])} | "
-                     f"{_hm(t['forecast_s'])} | {_hm(t['total_s'])} | {t['untimed_configs']} | "
-                     f"{load} | {_span(t['times'])} |")
-        for k in total:
+        lines.append(_cells(task, t))
+        for k in keys:
             total[k] += t[k]
-        untimed += t["untimed_configs"]
-        loads += t["loads"]
+        total["loads"] += t["loads"]
         machines |= t["machines"]
         threads |= t["threads"]
-    lines.append(f"| **all** | {sum(t['files'] for t in tasks.values())} | "
-                 f"{_hm(total['train_s'])} | {_hm(total['tuning_s'])} | "
-                 f"{_hm(total['forecast_s'])} | **{_hm(total['total_s'])}** | {untimed} | "
-                 + (f"{min(loads):.1f}–{max(loads):.1f}" if loads else "–") + " | |")
-    lines += ["", "Sums of the wall times recorded in the result files (training, the timed "
-              "tuning trials, test forecasts), not a measurement of the whole run: data "
-              "loading and simulation are not included"
-              + (f", and the training and validation scoring of {untimed} configurations "
-                 "searched on validation but not chosen were not timed by these result files, "
-                 "so the sums are lower bounds" if untimed else "") + ". Machine: "
-              + "; ".join(sorted(machines)) + f", torch threads {', '.join(sorted(threads))}; "
-              "shared with other work (the load average column), so wall times include "
-              "waiting for a CPU."
-              + (" The tasks' runs overlapped in time (see the last column), so the elapsed "
-                 "time was shorter than the sum." if _overlap(tasks) else ""), ""]
-    return lines
+    lines.append(_cells("**all**", total).rsplit("|", 2)[0] + "| |")
+    return [*lines, "", _note(total["untimed_configs"], machines, threads, _overlap(tasks)), ""]
 
 
 __all__ = ["compute_section", "compute_time"]

@@ -22,14 +22,15 @@ HORIZON = 8
 
 
 def _result(method: str, seed: int, *, task: str = "toy", n_jvp: int = 0, calls: int = 40,
-            train_s: float = 10.0, wall_s: float = 2.0, tried: list | None = None, **extra) -> dict:
+            train_s: float = 10.0, wall_s: float = 2.0, tried: list | None = None,
+            chosen: dict | None = None, **extra) -> dict:
     crps = 1.0 + 0.1 * seed + (0.5 if method != "idff" else 0.0)
     return {"schema": "idff-ts-result/2", "task": task, "method": method, "profile": "quick",
             "seed": seed, "members": 20, "nfe_setting": 5, "nfe_counted": calls / HORIZON,
             "network_calls": calls, "n_jvp": n_jvp, "horizon": HORIZON, "wall_s": wall_s,
             "train_wall_s": train_s, "checkpoint_sha256": f"{method}{seed}", "data_version": "v1",
             "selection": {"n_configurations": len(tried or []), "tuned_with_seed": 0,
-                          "configurations_tried": tried or [], "chosen": {}},
+                          "configurations_tried": tried or [], "chosen": chosen or {}},
             "mean_over_leads": {"crps_ecdf": crps}, "per_init_crps_ecdf": [crps] * 4,
             "provenance": {"machine": "box (2 CPUs)", "torch_threads": 1,
                            "load_average_1min": 3.0 + seed,
@@ -142,9 +143,14 @@ def test_side_file_of_another_schema_is_a_data_error(tmp_path: Path) -> None:
 def test_compute_time_sums_recorded_wall_times_without_double_counting() -> None:
     timed = [{"train_wall_s": 30.0, "val_wall_s": 1.5}, {"train_wall_s": 0.0, "val_wall_s": 1.0},
              {"train_wall_s": 20.0, "val_wall_s": 2.0}]
-    untimed = [{"val_crps_ecdf_mean": 1.0}] * 3
+    # schema-2 files before per-configuration timing: 4 configurations, the chosen one's
+    # γ1 variant shares its model, so 2 untimed configurations trained models of their own
+    untimed = [{"config": {"model": {"s": s}, "gamma1": g}} for s, g in
+               ((0, 0.0), (1, 0.0), (1, 2.0), (2, 0.0))]
+    chosen = {"model": {"s": 1}, "gamma1": 2.0}
     results = [_result("new", s, train_s=30.0 + s, wall_s=1.0 + s, tried=timed) for s in (0, 1, 2)]
-    results += [_result("old", s, train_s=50.0 + s, wall_s=3.0, tried=untimed) for s in (0, 1, 2)]
+    results += [_result("old", s, train_s=50.0 + s, wall_s=3.0, tried=untimed, chosen=chosen)
+                for s in (0, 1, 2)]
     results += [_result("ref", s, train_s=0.5, wall_s=0.25) for s in (0, 1)]
     results.append(_result("md", 0, train_s=5.0, wall_s=1.0, trajectory_scores={"wall_s": 7.0}))
     t = compute_time(results)["quick"]["toy"]
@@ -155,6 +161,7 @@ def test_compute_time_sums_recorded_wall_times_without_double_counting() -> None
     assert t["forecast_s"] == pytest.approx(forecast)
     assert t["total_s"] == pytest.approx(tuning + train + forecast)
     assert t["untimed_configs"] == len(untimed) - 1 and t["files"] == len(results)
+    assert t["untimed_estimate_s"] == pytest.approx(2 * statistics.fmean([50.0, 51.0, 52.0]))
     assert (min(t["loads"]), max(t["loads"])) == (3.0, 5.0)
 
 
