@@ -136,7 +136,7 @@ def _note(untimed: int, machines: set[str], threads: set[str], overlap: bool) ->
              f"{', '.join(sorted(threads))}; shared with other work (the load average column), "
              "so wall times include waiting for a CPU.")
     if overlap:
-        text += (" The tasks' runs overlapped in time (last column), so the elapsed time was "
+        text += (" Some of the tasks' runs overlapped in time (last column), so the elapsed time was "
                  "shorter than the sum.")
     return text
 

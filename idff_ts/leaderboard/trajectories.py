@@ -55,6 +55,10 @@ def attach(results: list[dict[str, Any]], side: dict[tuple, dict[str, Any]]) -> 
     """Give each result without ``trajectory_scores`` those of its matching side file; returns
     how many were attached. Side files that match no result file are reported in a warning."""
     used, stale = 0, 0
+    unmatched = set(side) - {tuple(res.get(k) for k in MATCH[:4]) for res in results}
+    if unmatched:
+        log.warning("leaderboard: %d trajectory-score files have no result file (profile, task, "
+                    "row, seed); not used", len(unmatched))
     for res in results:
         doc = side.get(tuple(res.get(k) for k in MATCH[:4]))
         if doc is None or isinstance(res.get("trajectory_scores"), dict):

@@ -101,7 +101,7 @@ def _side(root: Path, res: dict, scores: dict, **change) -> None:
     path.write_text(json.dumps(doc))
 
 
-def test_md_per_trajectory_table_is_mean_and_sd_over_seeds(tmp_path: Path) -> None:
+def test_md_per_trajectory_table_is_mean_and_sd_over_seeds(tmp_path: Path, caplog) -> None:
     runs, side = tmp_path / "results" / "runs", tmp_path / "results" / "trajectory_scores"
     mae = {0: 40.0, 1: 44.0, 2: 45.5}
     for seed in (0, 1, 2):
@@ -118,8 +118,11 @@ def test_md_per_trajectory_table_is_mean_and_sd_over_seeds(tmp_path: Path) -> No
         stale = _result("ddpm", seed)
         _write(runs, stale)
         _side(side, stale, scores, checkpoint_sha256="another model")
+    _side(side, _result("gone", 0), {"mae": 1.0})  # no result file
     out = tmp_path / "lb"
     render(runs, out, plots=False)
+    assert "1 trajectory-score files have no result file" in caplog.text
+    assert "3 trajectory-score files were made with another checkpoint" in caplog.text
     md = (out / "leaderboard.md").read_text()
     table = _table_rows(md, "| row | M | seeds |")
     m, sd = statistics.fmean(mae.values()), statistics.stdev(mae.values())
@@ -178,4 +181,4 @@ def test_compute_section_is_rendered_per_profile(tmp_path: Path) -> None:
     assert rows["toy"][5] == f"{2 * 660.0 / 60:.1f} min"
     expected = f"{total_min / 60:.2f} h" if total_min >= 120 else f"{total_min:.1f} min"
     assert rows["**all**"][5] == f"**{expected}**"
-    assert "The tasks' runs overlapped in time" in md  # both tasks wrote files 04:00–05:00
+    assert "Some of the tasks' runs overlapped in time" in md  # both tasks wrote files 04:00–05:00
