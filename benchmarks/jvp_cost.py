@@ -4,7 +4,8 @@ IDFF's γ2 correction takes one Jacobian-vector product per step
 (:meth:`idff_ts.sampling.counting.CountingField.jvp_x1`, ``torch.func.jvp``); the leaderboard
 states γ2 rows' JVPs in forward-pass equivalents, so this measures the ratio. Per task the
 network is the one its IDFF row was scored with (the model config recorded in the task's IDFF
-result file, seed 0) at the batch of one test-forecast call (members × inits rows); on the same
+result file, seed 0) at the batch of one test-forecast call (members × inits × series rows:
+trajectories or SST boxes are forecast side by side); on the same
 :class:`CountingField` a plain call and a JVP are timed side by side, interleaved, under
 ``torch.no_grad`` and in eval mode as the sampler runs them; the ratio of their medians is
 reported, with the quartiles of the per-round ratios (the machine is shared: its load moves
@@ -20,6 +21,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
 import statistics
 import sys
 import time
@@ -93,12 +95,25 @@ def _check(field: CountingField, x: torch.Tensor, dx: torch.Tensor) -> float:
     return float((tangent - fd).norm() / fd.norm().clamp_min(1e-12))
 
 
+def series_count(task: str, profile: str, cfg: ModelConfig) -> int:
+    """Series forecast side by side per init (trajectories, SST boxes): the test split's values
+    over its time steps and one state's values (angles count once, the state is sin and cos)."""
+    from _bench_tasks import load_task
+
+    td = load_task(task, profile)
+    test = td.splits["test"]
+    per_state = math.prod(cfg.state_shape) // (2 if td.kind == "angles" else 1)
+    return int(test.size // (test.sizes["time"] * per_state))
+
+
 def task_cost(path: Path, repeats: int) -> dict[str, Any]:
     res = json.loads(path.read_text())
     model = dict(res["sizes"]["model"])
     cfg = ModelConfig(**model)
-    rows = int(res["members"]) * int(res["n_inits"])
+    series = int(res.get("n_series") or series_count(res["task"], res["profile"], cfg))
+    rows = int(res["members"]) * int(res["n_inits"]) * series
     out = measure(cfg, rows, repeats)
+    out["rows_are"] = f"members {res['members']} × inits {res['n_inits']} × series {series}"
     out["network"] = {k: model[k] for k in ("backbone", "state_shape", "hidden", "depth",
                                              "channel_mult", "num_res_blocks", "static_channels",
                                              "context") if k in model}
