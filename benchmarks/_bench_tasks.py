@@ -100,10 +100,14 @@ def fit_method(td: TaskData, spec: Any, seed: int, train_over: dict, out_dir: Pa
 
         return fit_angles(td.splits["train"], **kwargs)
     if td.kind == "tiles":  # as fit_sst: the UNet demo preset, series = boxes, ocean mask
+        from idff_ts.domains.registry import get_domain
         from idff_ts.nets.unet import UNET_PRESETS
 
         kwargs["model"] = {**UNET_PRESETS["demo"], **task.model_config(**(model_over or {}))}
         kwargs.update(series_dim="box", mask=td.mask.values[None].astype(np.float32))
+        # standardised anomalies, not °C: the generic fit (idff_ts.fit would hand (time, box,
+        # y, x) tiles to the SST domain's fit_sst, which takes °C tiles and no val split)
+        return get_domain("series").fit(td.splits["train"], **kwargs)
     return idff_ts.fit(td.splits["train"], **kwargs)
 
 

@@ -7,8 +7,10 @@ the row's own sampler at its reported NFE), retrains the chosen configuration wi
 seeds, forecasts the **test** split and writes
 ``results/runs/<profile>/<task>/<row>__nfe<N>__seed<S>.json``: ``metric × lead`` (CRPS ecdf and
 fair, MSE, RMSE, MAE, CC, SSR), the per-init CRPS (for the leaderboard's paired bootstrap), the
-configurations tried with their validation scores, the training budget used (best epoch, cap
-hit) and provenance (git sha, checkpoint sha256, seed, M, counted NFE, wall time, data version).
+configurations tried with their validation scores and wall times (training, validation), the
+training budget used (best epoch, cap hit), for MD tasks the per-trajectory scores of the IDFF
+paper's protocol (``trajectory_scores``, :mod:`_md_trajectories`) and provenance (git sha,
+checkpoint sha256, seed, M, counted NFE, wall time, data version).
 Reference rows (persistence, probabilistic persistence, climatology) and the statsforecast rows
 (AutoARIMA, AutoETS; vector tasks only, ``pip install idff-ts[bench]``) have no knobs.
 
@@ -89,11 +91,15 @@ def tune(td: TaskData, spec: RowSpec, st: dict, work: Path, cache: dict) -> tupl
     validation CRPS (ecdf, mean over leads) is chosen."""
     tried = []
     for cfg in configurations(spec, td.task.model_config(), td.task.horizon):
-        model, _, budget = _train(td, spec, cfg, 0, st, work, cache)
+        n_trained = len(cache)
+        model, train_s, budget = _train(td, spec, cfg, 0, st, work, cache)
+        fresh = len(cache) > n_trained  # else the model of an earlier configuration (γ1 only)
+        t0 = time.perf_counter()
         _, sc = forecast_and_score(td, model, "val", st["members"], 0, st["stride"],
                                    _sampler(spec, cfg["gamma1"]))
         tried.append({"config": cfg, "val_crps_ecdf_mean": float(sc["crps_ecdf_mean"]),
-                      "training": budget})
+                      "training": budget, "train_wall_s": train_s if fresh else 0.0,
+                      "reused_model": not fresh, "val_wall_s": time.perf_counter() - t0})
         logging.info("%s %s config %s: val CRPS %.4f", td.name, spec.label, cfg,
                      tried[-1]["val_crps_ecdf_mean"])
     best = min(tried, key=lambda t: t["val_crps_ecdf_mean"])
@@ -159,8 +165,21 @@ def run_row(td: TaskData, spec: RowSpec, seeds: list[int], profile: str, out_roo
                                             _sampler(spec, chosen["gamma1"]))
         result = _result(td, spec, seed, profile, st, fc, scores, model, train_s, budget,
                          chosen, tried)
+        if td.kind == "angles" and model is not None:  # the IDFF paper's MD protocol
+            result["trajectory_scores"] = _trajectories(td, spec, model, chosen, members, seed)
         written.append(_write(result, out_root))
     return written
+
+
+def _trajectories(td: TaskData, spec: RowSpec, model: Any, chosen: dict, members: int,
+                  seed: int) -> dict[str, Any]:
+    """Generated trajectories from the test run's first frame, scored per trajectory and
+    angle (:mod:`_md_trajectories`), with the row's reported sampler and seed."""
+    from _md_trajectories import TRAJ_MEMBERS, trajectory_record
+
+    fc_model = model.with_sampler(**dataclasses.asdict(_sampler(spec, chosen["gamma1"])))
+    return trajectory_record(td.splits["test"], fc_model, 1 if members == 1 else TRAJ_MEMBERS,
+                             seed)
 
 
 def _result(td, spec, seed, profile, st, fc, scores, model, train_s, budget, chosen, tried):  # noqa: ANN001, ANN202

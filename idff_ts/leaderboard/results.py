@@ -20,6 +20,7 @@ from typing import Any
 
 from idff_ts.errors import DataError
 from idff_ts.leaderboard.bootstrap import paired_difference, verdict
+from idff_ts.leaderboard.jvp import jvp_per_slot
 
 SCHEMA = "idff-ts-result/2"
 OLD_SCHEMAS = ("idff-ts-result/1",)
@@ -121,6 +122,7 @@ def aggregate(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "per_init": {r["seed"]: r["per_init_crps_ecdf"] for r in rs},
             "wall_s": _stats([r["wall_s"] for r in rs])[0],
             "n_jvp": max(int(r.get("n_jvp", 0) or 0) for r in rs),
+            "jvp_per_slot": _stats([jvp_per_slot(r) for r in rs])[0],
             "crps_ecdf_by_lead": _by_lead(rs, "crps_ecdf"),
         }
         for m in METRICS:
@@ -166,12 +168,14 @@ def headline(verdict_map: dict[str, list[dict[str, Any]]]) -> dict[str, list[dic
 def write_csv(rows: list[dict[str, Any]], path: Path) -> None:
     keys = ["profile", "task", "method", "nfe_setting", "nfe_counted", "members", "seeds",
             "n_configurations", *[k for m in METRICS for k in (m, f"{m}_sd")], "best_epochs",
-            "cap_hit", "wall_s", "n_jvp"]
+            "cap_hit", "wall_s", "n_jvp", "jvp_per_slot", "jvp_ratio_measured",
+            "jvp_fwd_equiv_measured"]
     with Path(path).open("w", newline="") as fh:
         w = csv.DictWriter(fh, fieldnames=keys, extrasaction="ignore")
         w.writeheader()
         for r in rows:
-            w.writerow({k: (json.dumps(r[k]) if isinstance(r[k], list) else r[k]) for k in keys})
+            w.writerow({k: (json.dumps(r[k]) if isinstance(r.get(k), list) else r.get(k))
+                        for k in keys})
 
 
 __all__ = ["METRICS", "ONE_MEMBER", "PRODUCT", "SCHEMA", "aggregate", "headline",

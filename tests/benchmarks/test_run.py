@@ -48,6 +48,11 @@ def test_smoke_profile_writes_result_files_and_a_leaderboard(tmp_path: Path) -> 
             assert sel["n_configurations"] == cfg.N_CONFIGS == len(sel["configurations_tried"])
             best = min(sel["configurations_tried"], key=lambda t: t["val_crps_ecdf_mean"])
             assert sel["chosen"] == best["config"] and sel["split"] == "val"
+            # timed tuning: configurations differing only in γ1 reuse the first one's model
+            tried = sel["configurations_tried"]
+            assert [t["reused_model"] for t in tried] == [False, True, False]
+            assert tried[1]["train_wall_s"] == 0 < tried[0]["train_wall_s"]
+            assert all(t["val_wall_s"] > 0 for t in tried)
             assert res["sampler"]["gamma1"] == sel["chosen"]["gamma1"]
             assert res["sizes"]["model"]["method_options"]["output"] == "residual"
             assert res["nfe_counted"] == res["nfe_setting"]
@@ -80,3 +85,32 @@ def test_gamma1_candidates_follow_the_grid_only_from_three_steps() -> None:
     spec = run.method_specs("quick")["idff"]
     assert run.gamma1_candidates(spec, 1) == run.gamma1_candidates(spec, 2) == (0.0,)
     assert run.gamma1_candidates(spec, 3) == run.gamma1_candidates(spec, 20) == (0.0, 2.0)
+
+
+def test_tile_tasks_train_and_forecast_standardised_tiles(tmp_path: Path) -> None:
+    """sst tasks' standardised anomaly tiles go through the generic fit, not the °C SST path."""
+    import numpy as np
+    import xarray as xr
+
+    from idff_ts.tasks import get_task
+
+    tasks = _load("_bench_tasks")
+    cfg = _load("_bench_config")
+    rng = np.random.default_rng(0)
+
+    def tiles(n: int) -> xr.DataArray:
+        return xr.DataArray(rng.normal(size=(n, 2, 8, 8)).astype("float32"),
+                            dims=("time", "box", "y", "x"), name="sst",
+                            coords={"time": np.datetime64("2020-01-01") + np.arange(n)})
+
+    mask = xr.DataArray(np.ones((8, 8), bool), dims=("y", "x"))
+    splits = {"train": tiles(30), "val": tiles(20), "test": tiles(20)}
+    td = tasks.TaskData("sst-demo", get_task("sst-demo"), splits, "tiles", "toy", mask)
+    spec = cfg.RowSpec("idff", "idff", "auto", 2)
+    model = tasks.fit_method(td, spec, 0, {"max_epochs": 1, "limit_train_batches": 2,
+                                           "val_inits": 2, "val_members": 2}, tmp_path)
+    from idff_ts.config import SamplerConfig
+
+    fc, scores = tasks.forecast_and_score(td, model, "test", 2, 0, 5, SamplerConfig(nfe=2))
+    assert fc.sizes["member"] == 2 and fc.sizes["box"] == 2
+    assert np.isfinite(float(scores["crps_ecdf_mean"]))

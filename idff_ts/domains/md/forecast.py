@@ -105,7 +105,9 @@ def generate_angles(
     ``L`` generated states and draws fresh noise (chunk ``c`` uses seed ``seed + 7919 c``), so a
     trajectory never sees the truth after ``start``. Returns ``(member, time, angle)`` degrees,
     ``time`` continuing ``start`` with the model's time step; attrs ``nfe`` (network calls per member and step,
-    counted) and ``wall_time_s``.
+    counted, rounded down), ``network_calls`` (batched calls made), ``nfe_counted``
+    (``network_calls / n_steps``: exact also for methods whose calls per slot vary, e.g.
+    DYffusion) and ``wall_time_s``.
     """
     import time as _time
 
@@ -122,7 +124,7 @@ def generate_angles(
     feats = enc.encode(start.isel({time_dim: slice(-n_ctx, None)})).transpose(time_dim, ...)
     context = np.repeat(np.asarray(feats.values, dtype=np.float32)[None], members, axis=0)
     sampler = fc.sampler if nfe is None else replace(fc.sampler, nfe=int(nfe))
-    pieces, calls, t0, done, c = [], 0, _time.perf_counter(), 0, 0
+    pieces, calls, batched, t0, done, c = [], 0, 0, _time.perf_counter(), 0, 0
     while done < n_steps:
         k = min(k_max, n_steps - done)
         samples, res = fc.predict(context, k, 1, seed=seed + 7919 * c, sampler=sampler)
@@ -130,6 +132,7 @@ def generate_angles(
         pieces.append(block)
         context = np.concatenate([context, block], axis=1)[:, -n_ctx:]
         calls += res.nfe * k
+        batched += res.calls
         done += k
         c += 1
     values = np.concatenate(pieces, axis=1)
@@ -144,7 +147,8 @@ def generate_angles(
     out = enc.decode(feat, names=names).rename(start.name)
     if time_dim in start.coords:
         out[time_dim].attrs = dict(start[time_dim].attrs)
-    out.attrs.update({"nfe": int(calls // n_steps), "wall_time_s": _time.perf_counter() - t0,
+    out.attrs.update({"nfe": int(calls // n_steps), "network_calls": int(batched),
+                      "nfe_counted": batched / n_steps, "wall_time_s": _time.perf_counter() - t0,
                       "seed": int(seed)})
     return out
 

@@ -163,7 +163,7 @@ def test_fit_forecast_generate_in_sincos_space(tmp_path) -> None:
     gen = generate_angles(test.isel(time=[0]), model, 7, members=2, seed=0)
     assert gen.dims == ("member", "time", "angle") and gen.sizes["time"] == 7
     assert np.allclose(gen["time"].values, 2.0 * np.arange(1, 8))  # the model's 2-unit step
-    assert gen.attrs["nfe"] == model.sampler.nfe
+    assert gen.attrs["nfe"] == model.sampler.nfe == gen.attrs["nfe_counted"]
     with pytest.raises(DataError, match="differ from the model's"):
         forecast_angles(test.assign_coords(angle=["psi_2", "phi_2"]), model, horizon=1)
     plain = model.__class__(method=model.method, mean=model.mean, std=model.std)
