@@ -24,11 +24,16 @@ from typing import Any
 
 import numpy as np
 
-from idff_ts.data.calendar import Cadence, valid_times
-from idff_ts.data.encoding import SeriesEncoding
-from idff_ts.data.seasonal import phase_features
+from idff_ts.data.calendar import Cadence
+from idff_ts.data.encoding import (
+    SeriesEncoding,
+    decode_anomalies,
+    encode_anomalies,
+    inflate,
+    with_phase,
+)
 from idff_ts.metrics.crps import crps_ensemble
-from idff_ts.training.series_fit import AnomalyFit, fit_anomalies, sample_anomalies
+from idff_ts.training.series_fit import AnomalyFit, FitSettings, fit_anomalies, sample_anomalies
 
 #: Context lengths tried per cadence (short, medium, about one seasonal cycle / long memory).
 CONTEXTS = {"daily": (1, 3, 7), "weekly": (1, 4, 13), "monthly": (1, 3, 12),
@@ -65,38 +70,21 @@ class TunedSeries:
 
     def forecast(
         self, values: np.ndarray, times: np.ndarray, init_idx: np.ndarray, members: int = 20,
-        seed: int = 0,
+        seed: int = 0, index0: int = 0,
     ) -> np.ndarray:
-        """Physical ``(I, K, M, P)`` ensembles from inits (indices into ``values``, whose index
-        0 is the first training step)."""
-        x = np.asarray(values, dtype=np.float64).reshape(len(values), -1)
-        z = with_phase(self.encoding.encode(x, times, np.arange(x.shape[0])), times,
-                       self.candidate.phase)
+        """Physical ``(I, K, M, P)`` ensembles from inits (indices into ``values``; ``index0``:
+        the step index of ``values[0]`` counted from the first training step)."""
+        z = encode_anomalies(self.encoding, self.candidate.phase, values, times, index0)
         zf = sample_anomalies(self.fit.forecaster, z, init_idx, self.horizon, members, seed,
-                              times=times)[..., : x.shape[1]]
-        vt = valid_times(times, np.asarray(init_idx), self.horizon, self.encoding.cadence)
-        vidx = np.asarray(init_idx)[:, None] + np.arange(1, self.horizon + 1)[None, :]
-        ens = self.encoding.decode(zf, vt, vidx, x[np.asarray(init_idx)])
-        if self.inflation is None:
-            return ens
-        mean = ens.mean(axis=2, keepdims=True)
-        return mean + self.inflation[None, :, None, None] * (ens - mean)
+                              times=times)
+        return decode_anomalies(self.encoding, zf, values, times, init_idx, index0,
+                                self.inflation)
 
     def summary(self) -> str:
         lines = [f"autotune chose {asdict(self.candidate)}: {self.reason}"]
         for t in self.trials:
             lines.append(f"  {t['candidate']}  val CRPS {t['val_crps']:.4f}  ({t['seconds']:.0f} s)")
         return "\n".join(lines)
-
-
-def with_phase(z: np.ndarray, times: np.ndarray, phase: bool) -> np.ndarray:
-    """``z`` with the phase of year of each step appended as two conditioning channels
-    ``(sin 2πφ, cos 2πφ)`` when ``phase``: the network sees the season of its context, hence of
-    every target slot (slot k of a regular cadence lies k steps later); the channels are dropped
-    from the forecasts."""
-    if not phase:
-        return z
-    return np.concatenate([z, phase_features(np.asarray(times))], axis=1)
 
 
 def search_knobs(cadence: Cadence) -> list[tuple[str, tuple[Any, ...]]]:
@@ -155,28 +143,27 @@ def _score(
                         seed + 1000)
     truth = x[idx[:, None] + np.arange(1, k + 1)[None, :]]  # (I, K, P)
     tuned.inflation = spread_inflation(fc, truth)
-    mean = fc.mean(axis=2, keepdims=True)
-    fc = mean + tuned.inflation[None, :, None, None] * (fc - mean)
+    fc = inflate(fc, tuned.inflation)
     crps = crps_ensemble(fc, truth, member_axis=2, estimator="fair", nan_policy="omit")
     return float(np.nanmean(crps / scale))
 
 
 def _fit_candidate(
     cand: Candidate, x: np.ndarray, times: np.ndarray, cadence: Cadence, n_train: int,
-    n_val: int, horizon: int, seed: int,
+    n_val: int, horizon: int, seed: int, settings: FitSettings | None = None,
 ) -> TunedSeries:
     enc = SeriesEncoding.fit(x[:n_train], times[:n_train], cadence, trend=cand.trend,
                              seasonal=cand.seasonal)
     z = enc.encode(x[: n_train + n_val], times[: n_train + n_val], np.arange(n_train + n_val))
     z = with_phase(z, times[: n_train + n_val], cand.phase)
     fit = fit_anomalies(z[:n_train], z[max(0, n_train - cand.context) :], context=cand.context,
-                        horizon=horizon, sigma=cand.sigma, seed=seed)
+                        horizon=horizon, sigma=cand.sigma, seed=seed, settings=settings)
     return TunedSeries(enc, fit, cand, horizon)
 
 
 def train_candidate(
     cand: Candidate, values: np.ndarray, times: np.ndarray, cadence: Cadence, n_train: int,
-    n_val: int, horizon: int, seed: int = 0,
+    n_val: int, horizon: int, seed: int = 0, settings: FitSettings | None = None,
 ) -> tuple[TunedSeries, float]:
     """Train one candidate, calibrate its spread on validation; ``(model, validation CRPS)``."""
     x = np.asarray(values, dtype=np.float64).reshape(len(values), -1)
@@ -184,7 +171,7 @@ def train_candidate(
     scale = np.ones(x.shape[1])
     scale[has_data] = np.nanstd(x[:n_train, has_data], axis=0)
     scale = np.where(scale > 0, scale, 1.0)
-    tuned = _fit_candidate(cand, x, times, cadence, n_train, n_val, horizon, seed)
+    tuned = _fit_candidate(cand, x, times, cadence, n_train, n_val, horizon, seed, settings)
     return tuned, _score(tuned, x, times, n_train, n_val, scale, seed)
 
 
@@ -192,10 +179,12 @@ def autotune(
     values: np.ndarray, times: np.ndarray, cadence: Cadence, n_train: int, n_val: int,
     horizon: int, *, seed: int = 0, budget_s: float = DEFAULT_BUDGET_S,
     fixed: dict[str, Any] | None = None, echo: Callable[[str], None] | None = print,
+    settings: FitSettings | None = None,
 ) -> TunedSeries:
     """Choose and train the best candidate on validation (module docstring).
 
     ``fixed`` pins knobs the user gave (e.g. ``{"context": 12}``); they are not searched.
+    ``settings``: network / training fields the user fixed (:class:`FitSettings`).
     """
     x = np.asarray(values, dtype=np.float64).reshape(len(values), -1)
     fixed = dict(fixed or {})
@@ -212,7 +201,7 @@ def autotune(
                 continue
             t0 = time.perf_counter()
             tuned, seen[cand] = train_candidate(cand, x, times, cadence, n_train, n_val,
-                                                horizon, seed)
+                                                horizon, seed, settings)
             trials.append({"candidate": asdict(cand), "val_crps": seen[cand],
                            "seconds": time.perf_counter() - t0})
             if best is None or seen[cand] < seen[best.candidate]:
