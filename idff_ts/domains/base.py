@@ -117,6 +117,7 @@ class TrainOutcome:
     cli_extra: dict[str, Any]  # stored under ``extra["cli"]`` (besides command, wall time)
     window: str  # "context / horizon" line of the summary, e.g. "1 / 7"
     source_args: str  # flags naming the data in the "next: idff-ts forecast ..." hint
+    notes: list[str] = field(default_factory=list)  # lines printed after the summary
 
 
 @dataclass
@@ -203,6 +204,10 @@ class Domain:
         """Names of the extra keyword options of :func:`idff_ts.fit` this domain's :meth:`fit`
         takes (``tune``, ``trend``, ...); :func:`idff_ts.fit` refuses the others, when given."""
         return ()
+
+    def fit_notes(self, model: Forecaster) -> list[str]:
+        """Lines ``idff-ts train`` prints about a model this domain fitted (what it chose)."""
+        return []
 
     def train_options(self, options: Mapping[str, Any]) -> dict[str, Any]:
         """Values of the domain flags of ``idff-ts train --data`` (``None`` when absent) →

@@ -5,7 +5,8 @@ validation split by the CRPS of rolling-origin forecasts in physical units (fair
 members, mean over leads and variables, each variable in units of its training spread). The
 search is coordinate-wise over small grids (one knob at a time, keeping the best so far), in
 this order: trend ∈ {none, diff, linear}, seasonal ∈ {on, off} and the phase of year as a
-conditioning input ∈ {off, on} (:func:`with_phase`; both for calendar data with a season only),
+conditioning input ∈ {off, on} (:func:`with_phase`; both only for daily, weekly or monthly data
+with at least two years of training steps, :func:`seasonal_cadence`),
 context ∈ three cadence-based lengths, σ ∈ {0.5, 1, 2}. It stops when the user's time
 budget is spent (the first candidate always runs). The best candidate's model is returned
 (no refit), with every trial, its score and time, and a sentence saying why it was chosen —
@@ -43,6 +44,8 @@ TRENDS = ("none", "diff", "linear")
 VAL_MEMBERS = 20
 MAX_VAL_ORIGINS = 150
 DEFAULT_BUDGET_S = 600.0
+#: Years of training data a seasonal climatology needs before it is tried.
+MIN_CYCLES = 2
 
 
 @dataclass(frozen=True)
@@ -87,10 +90,20 @@ class TunedSeries:
         return "\n".join(lines)
 
 
-def search_knobs(cadence: Cadence) -> list[tuple[str, tuple[Any, ...]]]:
+def seasonal_cadence(cadence: Cadence, n_train: int | None = None) -> bool:
+    """Whether a seasonal cycle is searched: daily, weekly or monthly data with at least
+    :data:`MIN_CYCLES` years of training steps (``None``: enough) — a harmonic climatology
+    fitted on part of one year extrapolates wildly."""
+    if cadence.kind not in ("daily", "weekly", "monthly"):
+        return False
+    per_year = cadence.periods_per_year or 0.0
+    return n_train is None or n_train >= MIN_CYCLES * per_year
+
+
+def search_knobs(cadence: Cadence, n_train: int | None = None) -> list[tuple[str, tuple[Any, ...]]]:
     """The knobs searched for ``cadence`` and their grids, in search order (module docstring)."""
     knobs: list[tuple[str, tuple[Any, ...]]] = [("trend", TRENDS)]
-    if cadence.kind in ("daily", "weekly", "monthly"):
+    if seasonal_cadence(cadence, n_train):
         knobs.append(("seasonal", (True, False)))
         knobs.append(("phase", (False, True)))
     knobs.append(("context", CONTEXTS.get(cadence.kind, CONTEXTS["yearly"])))
@@ -98,10 +111,10 @@ def search_knobs(cadence: Cadence) -> list[tuple[str, tuple[Any, ...]]]:
     return knobs
 
 
-def default_candidate(cadence: Cadence) -> Candidate:
+def default_candidate(cadence: Cadence, n_train: int | None = None) -> Candidate:
     contexts = CONTEXTS.get(cadence.kind, CONTEXTS["yearly"])
     return Candidate(context=contexts[1], trend="none",
-                     seasonal=cadence.kind in ("daily", "weekly", "monthly"), sigma=1.0)
+                     seasonal=seasonal_cadence(cadence, n_train), sigma=1.0)
 
 
 def validation_origins(n_train: int, n_val: int, horizon: int, context: int) -> np.ndarray:
@@ -188,12 +201,12 @@ def autotune(
     """
     x = np.asarray(values, dtype=np.float64).reshape(len(values), -1)
     fixed = dict(fixed or {})
-    first = replace(default_candidate(cadence), **fixed)
+    first = replace(default_candidate(cadence, n_train), **fixed)
     seen: dict[Candidate, float] = {}
     best: TunedSeries | None = None
     trials: list[dict[str, Any]] = []
     start = time.perf_counter()
-    queue = [(None, (None,))] + [k for k in search_knobs(cadence) if k[0] not in fixed]
+    queue = [(None, (None,))] + [k for k in search_knobs(cadence, n_train) if k[0] not in fixed]
     for name, options in queue:
         for value in options:
             cand = first if best is None else replace(best.candidate, **{str(name): value})
@@ -220,4 +233,4 @@ def autotune(
 
 
 __all__ = ["Candidate", "TunedSeries", "autotune", "search_knobs", "with_phase", "spread_inflation", "train_candidate", "default_candidate",
-           "validation_origins"]
+           "seasonal_cadence", "validation_origins"]

@@ -77,6 +77,8 @@ class AnomalyFit:
     val_gaps: GapReport
     best_val_crps: float | None
     train_config: TrainConfig
+    epochs: int = 0
+    steps: int = 0
 
 
 def _segments(z: np.ndarray, width: int) -> tuple[list[np.ndarray], GapReport]:
@@ -139,7 +141,8 @@ def fit_anomalies(
     fc = Forecaster(method=final, mean=np.zeros(n_state, np.float32),
                     std=np.ones(n_state, np.float32), sampler=sampler,
                     data_info={"kind": "vector", "context": context})
-    return AnomalyFit(fc, train_rep, val_rep, best.score, train_cfg)
+    return AnomalyFit(fc, train_rep, val_rep, best.score, train_cfg,
+                      int(trainer.current_epoch), int(trainer.global_step))
 
 
 def anomaly_windows(

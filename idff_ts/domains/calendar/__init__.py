@@ -86,6 +86,12 @@ class CalendarSeriesDomain(SeriesDomain):
             options[key] = value if options.get(key) is None else options[key]
         return generic.fit(data, **options)
 
+    def fit_notes(self, model: Forecaster) -> list[str]:
+        info = model.data_info
+        tune = info.get("autotune") or {}
+        return [f"chosen: {info.get('candidate')} ({info.get('cadence')}; "
+                f"{tune.get('train_gaps', '')}): {tune.get('reason', '')}"]
+
     def train_options(self, options: Mapping[str, Any]) -> dict[str, Any]:
         """``--tune-budget S`` → ``tune_budget_s`` (0: no search), ``--trend``, ``--seasonal``."""
         out: dict[str, Any] = {}

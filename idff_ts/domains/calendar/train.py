@@ -110,6 +110,9 @@ def fit_calendar(
     if mask is not None:
         x[:, ~_mask(mask, da, state_dims)] = np.nan
     k = int(horizon or DEFAULT_HORIZON[cadence.kind])
+    if context is not None and x.shape[0] < int(context) + k:
+        raise DataError(f"series too short: a context of {context} and a horizon of {k} need "
+                        f"at least {int(context) + k} steps along {dim!r}, found {x.shape[0]}")
     n_train, n_val = _split(x.shape[0], n_val, k, dim)
     settings, sigma, seed = _settings(model, train, sampler, hardware)
     fixed = {name: v for name, v in (("context", context), ("trend", trend),
@@ -121,8 +124,8 @@ def fit_calendar(
                                              else tune_budget_s)
     tuned = autotune(x, times, cadence, n_train, n_val, k, seed=seed, budget_s=budget,
                      fixed=fixed, echo=None, settings=settings)
-    if tune is False:
-        tuned.reason = (f"no search (tune=False): the default candidate with the knobs given; "
+    if budget <= 0:
+        tuned.reason = (f"no search (tune=False or a zero budget): the default candidate with the knobs given; "
                         f"validation CRPS {tuned.trials[0]['val_crps']:.4f}")
     fc = tuned.fit.forecaster
     fc.data_info = calendar_info(da, dim, times, state_dims, tuned, n_train, n_val, budget)
@@ -140,6 +143,7 @@ def _save(fc: Forecaster, tuned: Any, out_dir: str | Path, n_train: int, n_val: 
     fit = tuned.fit
     extra = {"train": to_dict(fit.train_config), "split": {"train": n_train, "val": n_val},
              "best_val_crps": fit.best_val_crps, "autotune_choice": asdict(tuned.candidate),
+             "epochs": fit.epochs, "global_step": fit.steps,
              "versions": provenance()}
     save_checkpoint(Path(out_dir) / "model.pt", fc, extra=extra)
 

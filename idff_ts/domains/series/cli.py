@@ -79,6 +79,7 @@ def train_series(domain: Domain, request: TrainRequest) -> TrainOutcome:
             "var": None if task else str(train_da.name),
         },
         window=f"{fitted.cfg.context} / {fitted.cfg.horizon}", source_args=src,
+        notes=fitter.fit_notes(fitted),
     )
 
 
