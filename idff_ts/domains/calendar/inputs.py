@@ -55,7 +55,9 @@ def series_values(da: xr.DataArray, dim: str, state_dims: tuple[str, ...]) -> np
     if da.dtype.kind not in "iuf":
         raise DataError(f"expected a real numeric dtype (int or float), found {da.dtype} in "
                         f"{da.name!r}; convert it, e.g. da.astype('float32')")
-    x = np.asarray(da.transpose(dim, *state_dims).values, dtype=np.float64)
+    from idff_ts.io import load_values
+
+    x = np.asarray(load_values(da.transpose(dim, *state_dims)), dtype=np.float64)
     x = x.reshape(x.shape[0], -1)
     if np.isinf(x).any():
         raise DataError(f"{da.name!r} holds {int(np.isinf(x).sum())} inf values; expected "

@@ -101,6 +101,8 @@ def test_pandas_dataframe_and_three_variable_dataset_round_trip(tiny):
     assert out["u"].dims == ("init", "lead", "member")
     scores = idff_ts.evaluate(out, ds.rename(date="time"))
     assert scores.sizes["variable"] == 3
+    joint = ds.idff.fit(tune=False, horizon=2, progress=False, **tiny)  # the accessor: the same
+    assert joint.data_info["variables"] == ["u", "v", "p"]
 
 
 def test_saved_model_forecasts_bitwise_the_same(tiny, tmp_path):
