@@ -46,6 +46,7 @@ def fit(
     tune_budget_s: float | None = None,
     trend: str | None = None,
     seasonal: bool | None = None,
+    **options: Any,
 ) -> Forecaster:
     """Train a forecaster on ``data`` and return the best one by validation CRPS.
 
@@ -80,6 +81,8 @@ def fit(
             search; ``tune_budget_s`` bounds the search; ``trend`` ∈ {"none", "diff",
             "linear"} and ``seasonal`` fix those knobs). ``None``: the domain's default; a
             domain that does not take one refuses it when given.
+        **options: further options of the data's domain (calendar series: ``phase=`` fixes the
+            phase-of-year input); refused by a domain that does not take them.
 
     Returns:
         A :class:`Forecaster` with the EMA weights of the best checkpoint, the training
@@ -97,7 +100,8 @@ def fit(
     first = data.get("train") if isinstance(data, Mapping) else data
     domain = domain_for_data(first)
     extra = {k: v for k, v in (("tune", tune), ("tune_budget_s", tune_budget_s),
-                               ("trend", trend), ("seasonal", seasonal)) if v is not None}
+                               ("trend", trend), ("seasonal", seasonal), *options.items())
+             if v is not None}
     refused = sorted(set(extra) - set(domain.fit_options()))
     if refused:
         raise ConfigError(f"{', '.join(f'{k}=' for k in refused)} does not apply to this data "

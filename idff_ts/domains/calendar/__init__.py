@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from idff_ts.forecasting.ensemble import Encoded, Ensemble
     from idff_ts.model import Forecaster
 
-FIT_OPTIONS = ("tune", "tune_budget_s", "trend", "seasonal")
+FIT_OPTIONS = ("tune", "tune_budget_s", "trend", "seasonal", "phase")
 
 
 class CalendarSeriesDomain(SeriesDomain):

@@ -5,7 +5,7 @@ The series (train steps, then validation steps: the last 15 %, at least ``K + 1`
 climatology, static mask; :class:`idff_ts.data.encoding.SeriesEncoding`) and IDFF on the
 anomalies for each candidate and keeps the one with the lowest validation CRPS, its spread
 inflation calibrated on the same validation forecasts. Knobs the user passes (``context=``,
-``trend=``, ``seasonal=``, ``model={"sigma": ...}``) are fixed; ``tune=False`` trains the
+``trend=``, ``seasonal=``, ``phase=``, ``model={"sigma": ...}``) are fixed; ``tune=False`` trains the
 default candidate only; ``tune_budget_s`` bounds the search. The result is a plain
 :class:`~idff_ts.model.Forecaster` (normalisation identity: its states are the anomalies)
 whose ``data_info`` holds the encoding, the candidate, the inflation factors, the cadence,
@@ -98,7 +98,8 @@ def fit_calendar(
     model: Any = None, train: Any = None, sampler: SamplerConfig | None = None,
     time_dim: str = "time", mask: Any = None, out_dir: str | Path | None = None,
     progress: bool = True, tune: bool | None = None, tune_budget_s: float | None = None,
-    trend: str | None = None, seasonal: bool | None = None, **hardware: Any,
+    trend: str | None = None, seasonal: bool | None = None, phase: bool | None = None,
+    **hardware: Any,
 ) -> Forecaster:
     """Train a calendar-series model (module docstring)."""
     from idff_ts.training.autotune import DEFAULT_BUDGET_S, autotune
@@ -116,7 +117,8 @@ def fit_calendar(
     n_train, n_val = _split(x.shape[0], n_val, k, dim)
     settings, sigma, seed = _settings(model, train, sampler, hardware)
     fixed = {name: v for name, v in (("context", context), ("trend", trend),
-                                     ("seasonal", seasonal), ("sigma", sigma)) if v is not None}
+                                     ("seasonal", seasonal), ("sigma", sigma),
+                                     ("phase", phase)) if v is not None}
     if context is not None and n_train < int(context) + k:
         raise DataError(f"series too short: a context of {context} and a horizon of {k} need "
                         f"{int(context) + k} training steps along {dim!r}, found {n_train}")

@@ -169,3 +169,22 @@ def test_bad_inputs_name_time_dim(tiny):
     model = idff_ts.fit(da, tune=False, context=1, horizon=2, progress=False, **tiny)
     with pytest.raises(ConfigError, match="days="):
         idff_ts.forecast(da, model, days=30)
+
+
+def test_given_knobs_are_fixed_and_the_choice_is_stored_and_printed(tiny, capsys):
+    s = weekly_with_gaps().ffill()
+    model = idff_ts.fit(s, context=2, trend="diff", seasonal=True, horizon=2, tune_budget_s=600,
+                        model={**tiny["model"], "sigma": 0.5}, train=tiny["train"])
+    trials = model.data_info["autotune"]["trials"]
+    # weekly data with a season: of the knobs only the phase input is left to search
+    assert [t["candidate"]["phase"] for t in trials] == [False, True]
+    for t in trials:
+        assert (t["candidate"]["context"], t["candidate"]["trend"], t["candidate"]["seasonal"],
+                t["candidate"]["sigma"]) == (2, "diff", True, 0.5)
+    best = min(trials, key=lambda t: t["val_crps"])
+    assert model.data_info["candidate"] == best["candidate"]
+    assert model.cfg.sigma == 0.5 and model.cfg.context == 2
+    assert "autotune chose" in capsys.readouterr().out
+    quiet = idff_ts.fit(s, tune=False, horizon=2, progress=False, phase=True, **tiny)
+    assert capsys.readouterr().out == "" and quiet.data_info["candidate"]["phase"] is True
+    assert quiet.cfg.state_shape == (3,)  # the series and its two phase channels
