@@ -80,6 +80,8 @@ def test_weekly_pandas_with_gaps_skips_windows_and_refuses_a_gappy_context(tiny)
     inits = pd.DatetimeIndex(fc["init"].values)
     gappy = s.index[[30, 31, 32, 100, 101]]  # inits whose 2-step context holds a gap
     assert not inits.isin(gappy).any() and inits.size == 160 - 1 - 4 - 5
+    pandas_scores = idff_ts.evaluate(fc, s)  # the pandas truth as it is
+    assert np.isfinite(pandas_scores["crps_fair_mean"])
     with pytest.raises(DataError, match=r"1990-08-04.*time_dim=") as err:
         idff_ts.forecast(s, model, init=s.index[31])
     assert "\n" not in str(err.value)
@@ -188,3 +190,19 @@ def test_given_knobs_are_fixed_and_the_choice_is_stored_and_printed(tiny, capsys
     quiet = idff_ts.fit(s, tune=False, horizon=2, progress=False, phase=True, **tiny)
     assert capsys.readouterr().out == "" and quiet.data_info["candidate"]["phase"] is True
     assert quiet.cfg.state_shape == (3,)  # the series and its two phase channels
+
+
+def test_a_given_validation_split_and_mask(tiny):
+    da = monthly_field(land=False)
+    mask = xr.DataArray([[True, True, False], [True, True, True]],
+                        dims=("latitude", "longitude"))
+    model = idff_ts.fit(da.isel(time=slice(0, 60)), val=da.isel(time=slice(60, None)),
+                        mask=mask, tune=False, horizon=3, progress=False, **tiny)
+    assert model.data_info["autotune"]["split"] == {"train": 60, "val": 12}
+    assert model.data_info["encoding"]["mask"] == [1, 1, 0, 1, 1, 1]
+    fc = idff_ts.forecast(da, model, members=2)
+    assert np.isnan(fc["sst"].values[..., 0, 2]).all()
+    assert np.isfinite(fc["sst"].values[..., 1, :]).all()
+    with pytest.raises(DataError, match="time_dim="):  # validation must continue training
+        idff_ts.fit(da.isel(time=slice(0, 50)), val=da.isel(time=slice(60, None)), tune=False,
+                    horizon=3, progress=False, **tiny)
