@@ -206,3 +206,40 @@ def test_a_given_validation_split_and_mask(tiny):
     with pytest.raises(DataError, match="time_dim="):  # validation must continue training
         idff_ts.fit(da.isel(time=slice(0, 50)), val=da.isel(time=slice(60, None)), tune=False,
                     horizon=3, progress=False, **tiny)
+
+
+def test_which_data_take_the_calendar_path():
+    def da(times, dims=("time",), name="x"):
+        shape = (len(times),) + (2,) * (len(dims) - 1)
+        return xr.DataArray(np.zeros(shape), dims=dims, coords={"time": times}, name=name)
+
+    days = pd.date_range("2000-01-01", periods=40, freq="D")
+    routed = {
+        "daily": da(days), "monthly": da(pd.date_range("2000-01-01", periods=40, freq="MS")),
+        "irregular": da(days.delete([3, 9])),  # accepted, so that fit says how to regularise
+        "hourly": da(pd.date_range("2000-01-01", periods=40, freq="h")),
+        "numeric": da(np.arange(40.0)),
+        "trajectory": da(days, ("time", "trajectory")),
+        "daily sst grid": da(days, ("time", "lat", "lon"), name="sst"),
+        "monthly sst grid": da(pd.date_range("2000-01-01", periods=40, freq="MS"),
+                               ("time", "lat", "lon"), name="sst"),
+    }
+    names = {k: domain_for_data(v).name for k, v in routed.items()}
+    assert names == {"daily": "calendar-series", "monthly": "calendar-series",
+                     "irregular": "calendar-series", "hourly": "series", "numeric": "series",
+                     "trajectory": "series", "daily sst grid": "sst",
+                     "monthly sst grid": "calendar-series"}
+
+
+def test_a_series_dim_keeps_the_generic_fit():
+    days = pd.date_range("2000-01-01", periods=50, freq="D")
+    da = xr.DataArray(np.sin(np.arange(100.0) / 4).reshape(2, 50), dims=("station", "time"),
+                      coords={"time": days}, name="x")
+    model = idff_ts.fit(da, series_dim="station", progress=False, horizon=2,
+                        model={"hidden": 8, "depth": 1},
+                        train={"max_epochs": 1, "limit_train_batches": 1, "val_inits": 2,
+                               "val_members": 2})
+    assert model.data_info.get("domain") is None and model.data_info["series_dim"] == "station"
+    assert model.cfg.context == 1  # the generic default
+    with pytest.raises(ConfigError, match="tune="):
+        idff_ts.fit(da, series_dim="station", tune=False)
