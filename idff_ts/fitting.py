@@ -89,10 +89,13 @@ def fit(
         normalisation and ``data_info``.
 
     Also accepted: a pandas Series / DataFrame with a ``DatetimeIndex``, a Dataset of several
-    variables (fit jointly as one vector along a ``variable`` dim; forecast the same stacked
-    DataArray, :func:`idff_ts.data.pandas_input.stack_variables`, and unstack the result with
+    variables (fit jointly as one vector along a ``variable`` dim; with dates, forecasting the
+    Dataset gives its variables back; otherwise forecast the stacked DataArray,
+    :func:`idff_ts.data.pandas_input.stack_variables`, and unstack the result with
     :func:`~idff_ts.data.pandas_input.unstack_variables`), and a time dim called ``date``,
     ``t``, ... when ``time_dim`` is absent (:func:`~idff_ts.data.pandas_input.find_time_dim`).
+    Dated series (daily, weekly, monthly, yearly dates) choose their settings on validation
+    and print the choice unless ``progress=False``: see the Python API page of the docs.
     """
     data, time_dim = _user_input(data, time_dim)
     if val is not None:

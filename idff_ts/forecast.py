@@ -96,11 +96,13 @@ def forecast(
             domain refuses options it does not take.
 
     Returns:
-        A Dataset holding one variable named like the input, dims
-        ``(init, [series_dim,] lead, member, *state_dims)``, with coords ``init``
-        (``forecast_reference_time``), ``lead`` (``forecast_period``: ``timedelta64`` days for
-        calendar data, else ``k · Δt`` in model time), ``member`` (``realization``), ``slot``
-        (``k``), ``valid_time(init, lead)`` (``time``), the state coords, and global attributes
+        A Dataset holding one variable named like the input (or the variables of a Dataset
+        fit jointly), dims ``(init, [series_dim,] lead, member, *state_dims)``, with coords
+        ``init`` (``forecast_reference_time``), ``lead`` (``forecast_period``: integer steps
+        in ``days``/``weeks``/``months``/``years`` for daily to yearly dated series,
+        ``timedelta64`` days for other datetime data, else ``k · Δt`` in model time),
+        ``member`` (``realization``), ``slot`` (``k``, most data),
+        ``valid_time(init, lead)`` (``time``), the state coords, and global attributes
         with provenance (checkpoint sha256, seed, ensemble size, sampler σ/γ1/γ2/NFE, counted
         NFE and JVPs, wall time, normalisation).
 
