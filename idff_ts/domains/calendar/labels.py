@@ -67,7 +67,8 @@ def calendar_info(
         "context": int(c.context), "horizon": int(tuned.horizon),
         "encoding": tuned.encoding.to_dict(),
         "candidate": asdict(c),
-        "inflation": [float(f) for f in np.atleast_1d(tuned.inflation)],
+        "inflation": [float(f) for f in (np.ones(tuned.horizon) if tuned.inflation is None
+                                         else tuned.inflation)],  # None: nothing to calibrate on
         "autotune": _plain({
             "reason": tuned.reason, "trials": tuned.trials, "budget_s": budget_s,
             "split": {"train": n_train, "val": n_val},
