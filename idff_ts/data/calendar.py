@@ -247,7 +247,8 @@ def step_index(times: Any, origin: Any, cadence: Cadence) -> np.ndarray:
     index = np.round(raw).astype(np.int64)
     if not np.allclose(raw, index, atol=1e-6):
         raise DataError(f"times are not whole {cadence.describe()} steps from the model's first "
-                        f"training time {origin}; expected the model's calendar")
+                        f"training time {origin}; expected the model's calendar (time_dim= "
+                        "names the time dim)")
     return index
 
 

@@ -61,8 +61,9 @@ def forecast_series(
     model_view = CalendarModel(info)
     x = series_values(da, dim, model_view.state_dims)
     if x.shape[1] != int(np.prod(model_view.state_shape)):
-        raise DataError(f"the data's state has shape {tuple(da.sizes[d] for d in model_view.state_dims)}"
-                        f", the model's {model_view.state_shape}; use data like the training data")
+        found = tuple(da.sizes[d] for d in model_view.state_dims)
+        raise DataError(f"the data's state has shape {found}, the model's "
+                        f"{model_view.state_shape}; use data like the training data")
     cadence = model_view.encoding.cadence
     index = step_index(times, np.datetime64(info["origin"], "ns"), cadence)
     if times.size > 1 and not np.array_equal(np.diff(index), np.ones(times.size - 1, np.int64)):

@@ -127,8 +127,8 @@ def fit_calendar(
     tuned = autotune(x, times, cadence, n_train, n_val, k, seed=seed, budget_s=budget,
                      fixed=fixed, echo=None, settings=settings)
     if budget <= 0:
-        tuned.reason = (f"no search (tune=False or a zero budget): the default candidate with the knobs given; "
-                        f"validation CRPS {tuned.trials[0]['val_crps']:.4f}")
+        tuned.reason = ("no search (tune=False or a zero budget): the default candidate with "
+                        f"the knobs given; validation CRPS {tuned.trials[0]['val_crps']:.4f}")
     fc = tuned.fit.forecaster
     fc.data_info = calendar_info(da, dim, times, state_dims, tuned, n_train, n_val, budget)
     if progress:
