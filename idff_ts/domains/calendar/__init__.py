@@ -133,6 +133,19 @@ class CalendarSeriesDomain(SeriesDomain):
 
         return decode_calendar(encoded, ensemble, model)
 
+    def forecast_input(
+        self, model: Forecaster, data: str | None, var: str | None, task: Any
+    ) -> ForecastInput:
+        """``--data``: the model's variables when it was fit on several (names round-trip),
+        else the series domain's input (one variable)."""
+        names = model.data_info.get("variables")
+        if names and data is not None and var is None and task is None:
+            from idff_ts.io import open_user_dataset
+
+            return ForecastInput(open_user_dataset(data), str(data),
+                                 time_dim=str(model.data_info.get("time_dim", "time")))
+        return super().forecast_input(model, data, var, task)
+
     def forecast_inits(
         self, source: ForecastInput, model: Forecaster, inits: list[str],
         stride: int | None, horizon: int | None, days: float | None,

@@ -50,3 +50,19 @@ def test_monthly_netcdf_with_land_trains_forecasts_and_evaluates(tiny, tmp_path)
 def test_tune_options_are_refused_for_a_task():
     r = run("train", "--task", "lorenz63", "--tune-budget", "5", "--epochs", "1")
     assert r.exit_code != 0 and "--tune-budget" in r.output
+
+
+def test_a_model_of_several_variables_forecasts_their_file(tiny, tmp_path):
+    import idff_ts
+
+    field = monthly_field(land=False)
+    ds = xr.Dataset({"a": field.isel(latitude=0, longitude=0, drop=True),
+                     "b": field.isel(latitude=1, longitude=2, drop=True) * 2})
+    ds.to_netcdf(tmp_path / "two.nc")
+    idff_ts.fit(ds, tune=False, horizon=2, progress=False, out_dir=tmp_path / "run", **tiny)
+    r = run("forecast", "-c", tmp_path / "run" / "model.pt", "--data", tmp_path / "two.nc",
+            "--init", "all", "--stride", "20", "--members", "2", "-o", tmp_path / "fc.nc")
+    assert r.exit_code == 0, r.output
+    with xr.open_dataset(tmp_path / "fc.nc", decode_timedelta=False) as fc:
+        assert list(fc.data_vars) == ["a", "b"] and fc["a"].dims == ("init", "lead", "member")
+        assert fc.sizes["init"] == len(range(2, 72 - 2, 20))
