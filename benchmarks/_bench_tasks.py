@@ -84,8 +84,8 @@ def fit_method(td: TaskData, spec: Any, seed: int, train_over: dict, out_dir: Pa
     """Train ``spec``'s method on the task's train split; validation CRPS with ``spec``'s own
     sampler at its reported NFE (``spec.val_nfe``, γ1 ``gamma1``) selects the checkpoint.
     ``model_over`` overrides the task's model config (e.g. ``{"sigma": 2.0}``)."""
-    import idff_ts
     from idff_ts.config import SamplerConfig
+    from idff_ts.domains.registry import get_domain
 
     task = td.task
     kwargs = dict(
@@ -100,15 +100,14 @@ def fit_method(td: TaskData, spec: Any, seed: int, train_over: dict, out_dir: Pa
 
         return fit_angles(td.splits["train"], **kwargs)
     if td.kind == "tiles":  # as fit_sst: the UNet demo preset, series = boxes, ocean mask
-        from idff_ts.domains.registry import get_domain
         from idff_ts.nets.unet import UNET_PRESETS
 
         kwargs["model"] = {**UNET_PRESETS["demo"], **task.model_config(**(model_over or {}))}
         kwargs.update(series_dim="box", mask=td.mask.values[None].astype(np.float32))
-        # standardised anomalies, not °C: the generic fit (idff_ts.fit would hand (time, box,
-        # y, x) tiles to the SST domain's fit_sst, which takes °C tiles and no val split)
-        return get_domain("series").fit(td.splits["train"], **kwargs)
-    return idff_ts.fit(td.splits["train"], **kwargs)
+    # the generic trainer with the task's config, for every method (a fair contest): tiles are
+    # standardised anomalies, not °C (idff_ts.fit would hand them to the SST domain), and a
+    # task's dated split (sst-wa4) would otherwise take idff_ts.fit's dated-series path
+    return get_domain("series").fit(td.splits["train"], **kwargs)
 
 
 def forecast_and_score(td: TaskData, model: Any, split: str, members: int, seed: int,

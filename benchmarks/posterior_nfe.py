@@ -78,7 +78,9 @@ def fit_model(td: Any, step: str, sigma: float, seed: int, out_dir: Path, train_
         from idff_ts.domains.md.forecast import fit_angles
 
         return fit_angles(td.splits["train"], **kwargs)
-    return idff_ts.fit(td.splits["train"], **kwargs)
+    # the generic trainer with the task's config, for every method (a fair contest): a task's
+    # dated split (sst-wa4) would otherwise take idff_ts.fit's dated-series path
+    return idff_ts.domains.get_domain("series").fit(td.splits["train"], **kwargs)
 
 
 def score(td: Any, model: Any, split: str, seed: int, stride: int, nfe: int, gamma1: float,

@@ -8,9 +8,11 @@ equipment orders, yearly sunspots, yearly HadCRUT5) and the daily Western-Austra
   rolling origins over the test period (every origin whose K targets lie in it; daily data every
   ``--daily-stride``-th day), leads 1..K with K = 7 (daily), 8 (weekly), 6 (monthly),
   5 (yearly); origins with a missing target or a gap in IDFF's context are dropped for all;
-- IDFF: defaults only — :func:`idff_ts.training.autotune.autotune` chooses context, trend,
-  seasonal handling and σ on the validation split within its default budget (seed 0), then the
-  chosen configuration is trained with seeds 0, 1, 2; 20 members; fair CRPS;
+- IDFF: defaults only — :func:`idff_ts.fit` (the calendar-series path) chooses context, trend,
+  seasonal handling, phase input and σ on the validation split (passed as ``val``) within its
+  default budget (seed 0), then the chosen configuration is trained with seeds 1, 2
+  (``tune=False``, the knobs fixed); :func:`idff_ts.forecast` from each origin; 20 members;
+  fair CRPS;
 - persistence, seasonal naive, climatology, statsforecast AutoETS / AutoARIMA fitted on
   train + validation and re-forecast from each origin without refitting (benchmarks/_classical.py);
 - CRPS per lead (mean over origins and points, data units), mean over leads, SSR; a paired
@@ -91,24 +93,43 @@ def test_origins(x, n_fit, horizon, stride, max_context) -> np.ndarray:
     return np.asarray(keep, dtype=np.int64)
 
 
-def run_idff(name, x, times, cad, split, k, idx, truth, args) -> dict:
-    """IDFF with defaults: autotune on validation (seed 0), the choice trained with 3 seeds."""
-    from idff_ts.training.autotune import autotune, train_candidate
+def _as_dataarray(x: np.ndarray, times: np.ndarray, units: str):
+    import xarray as xr
+
+    return xr.DataArray(x, dims=("time", "point"), coords={"time": times}, name="y",
+                        attrs={"units": units})
+
+
+def run_idff(name, x, times, units, split, k, idx, truth, args) -> dict:
+    """IDFF with defaults: ``idff_ts.fit`` on the training steps with the validation steps as
+    ``val`` (it chooses its knobs there, seed 0); the choice retrained with seeds 1, 2 (knobs
+    fixed, ``tune=False``); ``idff_ts.forecast`` from every test origin."""
+    import idff_ts
+    from idff_ts.data.encoding import SeriesEncoding
 
     n_train, n_val = split
+    da = _as_dataarray(x, times, units)
+    train, val = da.isel(time=slice(0, n_train)), da.isel(time=slice(n_train, n_train + n_val))
+    budget = args.budget if args.budget is not None else 600.0
     t0 = time.perf_counter()
-    tuned = autotune(x, times, cad, n_train, n_val, k, seed=0,
-                     budget_s=args.budget if args.budget is not None else 600.0)
+    tuned = idff_ts.fit(train, val=val, horizon=k, train={"seed": 0}, tune_budget_s=budget,
+                        progress=False)
     tune_s = time.perf_counter() - t0
+    info = tuned.data_info
+    chosen = dict(info["candidate"])
+    print(f"[{name}] IDFF chose {chosen}: {info['autotune']['reason']}", flush=True)
     runs = []
     for seed in SEEDS[: 1 if args.smoke else 3]:
         t0 = time.perf_counter()
-        model = tuned if seed == 0 else train_candidate(tuned.candidate, x, times, cad,
-                                                        n_train, n_val, k, seed)[0]
-        ens = model.forecast(x, times, idx, MEMBERS, seed=seed)
+        model = tuned if seed == 0 else idff_ts.fit(
+            train, val=val, horizon=k, train={"seed": seed}, tune=False,
+            context=chosen["context"], trend=chosen["trend"], seasonal=chosen["seasonal"],
+            phase=chosen["phase"], model={"sigma": chosen["sigma"]}, progress=False)
+        fc = idff_ts.forecast(da, model, init=times[idx], members=MEMBERS, seed=seed)
+        ens = fc["y"].transpose("init", "lead", "member", "point").values.astype(np.float64)
         runs.append({"seed": seed, **scores_ensemble(ens, truth),
-                     "train_gaps": model.fit.train_gaps.describe(),
-                     "inflation": model.inflation.tolist(),
+                     "train_gaps": model.data_info["autotune"]["train_gaps"],
+                     "inflation": model.data_info["inflation"],
                      "seconds": time.perf_counter() - t0})
         print(f"[{name}] IDFF seed {seed}: CRPS {runs[-1]['crps']:.4f} SSR {runs[-1]['ssr']:.2f}",
               flush=True)
@@ -119,9 +140,9 @@ def run_idff(name, x, times, cad, split, k, idx, truth, args) -> dict:
         "crps": float(crps.mean()), "crps_sd": float(crps.std(ddof=1)) if crps.size > 1 else 0.0,
         "crps_lead": np.mean([r["crps_lead"] for r in runs], axis=0).tolist(),
         "ssr": float(np.mean([r["ssr"] for r in runs])), "runs": runs,
-        "autotune": {"chosen": tuned.candidate.__dict__, "reason": tuned.reason,
-                     "trials": tuned.trials, "seconds": tune_s,
-                     "encoding": tuned.encoding.describe()},
+        "autotune": {"chosen": chosen, "reason": info["autotune"]["reason"],
+                     "trials": info["autotune"]["trials"], "seconds": tune_s,
+                     "encoding": SeriesEncoding.from_dict(info["encoding"]).describe()},
     }
 
 
@@ -153,7 +174,7 @@ def run_series(name: str, args: argparse.Namespace, prov: dict) -> dict:
         mu, sd = statsforecast_model(model, x, times, cad, n_fit, idx, vt, k)
         methods[model] = {**scores_gaussian(mu, sd, truth), "seconds": time.perf_counter() - t0}
         print(f"[{name}] {model}: CRPS {methods[model]['crps']:.4f}", flush=True)
-    methods["IDFF"] = run_idff(name, x, times, cad, (n_train, n_val), k, idx, truth, args)
+    methods["IDFF"] = run_idff(name, x, times, units, (n_train, n_val), k, idx, truth, args)
     idff = np.asarray(methods["IDFF"]["crps_origin"])
     intervals = {other: paired_bootstrap(idff, np.asarray(methods[other]["crps_origin"]))
                  for other in methods if other != "IDFF"}

@@ -181,7 +181,10 @@ def eval_wa4(cfg: dict[str, Any], seed: int, work: Path) -> dict[str, Any]:
     splits = task.splits()
     train, val, test = splits["train"], splits["val"], splits["test"]
     t0 = time.perf_counter()
-    model = idff_ts.fit(
+    from idff_ts.domains.registry import get_domain
+
+    # the task's protocol: the generic trainer (idff_ts.fit would take the dated-series path)
+    model = get_domain("series").fit(
         train, val=val, context=task.context, horizon=task.horizon, model=task.model_config(),
         train=task.train_config(seed=seed, **cfg["wa4_train"]), out_dir=work / "sst-wa4",
         progress=False, accelerator="cpu", devices=1,

@@ -63,15 +63,17 @@ class _IdffAccessor:
 
         Same arguments as :func:`idff_ts.fit` (``val``, ``context``, ``horizon``,
         ``model``, ``train``, ``sampler``, ``time_dim``, ``series_dim``, ``out_dir``, ...);
-        a Dataset needs ``var=`` naming the variable to learn.
+        ``var=`` picks one variable of a Dataset; without it a Dataset of several variables
+        is fit jointly as one multivariate model (as :func:`idff_ts.fit` does).
         """
         from idff_ts.fitting import fit
 
         obj = self._obj
-        if isinstance(obj, xr.Dataset):
+        var = kwargs.pop("var", None)
+        if isinstance(obj, xr.Dataset) and var is not None:
             from idff_ts.io import select_variable
 
-            obj = select_variable(obj, kwargs.pop("var", None))
+            obj = select_variable(obj, var)
         return fit(obj, *args, **kwargs)
 
     # ------------------------------------------------------------------ detection

@@ -245,7 +245,8 @@ def evaluate(
 
     Args:
         forecast: DataArray or Dataset with dims (init, lead, member, *space[, feature]).
-        truth: DataArray or Dataset with dims (time, *space[, feature]).
+        truth: DataArray or Dataset with dims (time, *space[, feature]), or a pandas Series /
+            DataFrame with a DatetimeIndex (a DataFrame's columns: the ``variable`` dim).
         metrics: names from :data:`METRICS`; default: all defined for M and the state
             (``crps_fair``/``ssr`` need M ≥ 2, ``energy*`` need ``feature_dim``).
         var: score only this data variable of a Dataset forecast.
@@ -269,6 +270,12 @@ def evaluate(
         DataError: missing dims, truth not covering the valid times, grid mismatch, NaN
             members under ``"raise"``. ConfigError: unknown metric, energy without features.
     """
+    import pandas as pd
+
+    if isinstance(truth, pd.Series | pd.DataFrame):  # a pandas series, as fit and forecast take
+        from idff_ts.data.pandas_input import from_pandas
+
+        truth = from_pandas(truth, time_dim)
     dims = _Dims(member=member_dim, init=init_dim, lead=lead_dim, time=time_dim)
     settings = _Settings(
         metrics, space_dims, feature_dim, mask, nan_policy, distance, period, dims, init_chunk

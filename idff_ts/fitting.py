@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from idff_ts.domains import domain_for_data
+from idff_ts.errors import ConfigError
 
 if TYPE_CHECKING:
     import numpy as np
@@ -24,8 +25,8 @@ def fit(
     data: xr.DataArray | Mapping[str, xr.DataArray],
     *,
     val: xr.DataArray | None = None,
-    context: int = 1,
-    horizon: int = 7,
+    context: int | None = None,
+    horizon: int | None = None,
     model: ModelConfig | Mapping[str, Any] | None = None,
     train: TrainConfig | Mapping[str, Any] | None = None,
     sampler: SamplerConfig | None = None,
@@ -41,6 +42,11 @@ def fit(
     progress: bool = True,
     callbacks: Sequence[Any] | None = None,
     method: str = "idff",
+    tune: bool | None = None,
+    tune_budget_s: float | None = None,
+    trend: str | None = None,
+    seasonal: bool | None = None,
+    **options: Any,
 ) -> Forecaster:
     """Train a forecaster on ``data`` and return the best one by validation CRPS.
 
@@ -53,7 +59,9 @@ def fit(
             dict ``{"train": da, "val": da}``.
         val: validation data; ``None`` holds out the last ~15 % of trajectories (series dim
             present) or of time steps — never used for training.
-        context, horizon: ``L`` past states seen, ``K`` future slots trained and validated.
+        context, horizon: ``L`` past states seen, ``K`` future slots trained and validated;
+            ``None``: the domain's choice (1 and 7 for most data; for calendar series the
+            context is chosen on validation and the horizon follows the cadence).
         model: a full :class:`ModelConfig`, or a dict of fields overriding the data-derived
             defaults (``state_shape``, ``context``, ``horizon`` always come from the data).
         train: :class:`TrainConfig` (or dict of its fields); ``seed`` seeds everything.
@@ -68,27 +76,47 @@ def fit(
         progress: Lightning's progress bar (rich) and summaries on a TTY; quiet otherwise.
         callbacks: extra Lightning callbacks.
         method: a registered method name (:data:`idff_ts.methods.METHODS`).
+        tune, tune_budget_s, trend, seasonal: options of domains that choose their settings on
+            validation (calendar series: ``tune=False`` trains the default candidate, no
+            search; ``tune_budget_s`` bounds the search; ``trend`` ∈ {"none", "diff",
+            "linear"} and ``seasonal`` fix those knobs). ``None``: the domain's default; a
+            domain that does not take one refuses it when given.
+        **options: further options of the data's domain (calendar series: ``phase=`` fixes the
+            phase-of-year input); refused by a domain that does not take them.
 
     Returns:
         A :class:`Forecaster` with the EMA weights of the best checkpoint, the training
         normalisation and ``data_info``.
 
     Also accepted: a pandas Series / DataFrame with a ``DatetimeIndex``, a Dataset of several
-    variables (fit jointly as one vector along a ``variable`` dim; forecast the same stacked
-    DataArray, :func:`idff_ts.data.pandas_input.stack_variables`, and unstack the result with
+    variables (fit jointly as one vector along a ``variable`` dim; with dates, forecasting the
+    Dataset gives its variables back; otherwise forecast the stacked DataArray,
+    :func:`idff_ts.data.pandas_input.stack_variables`, and unstack the result with
     :func:`~idff_ts.data.pandas_input.unstack_variables`), and a time dim called ``date``,
     ``t``, ... when ``time_dim`` is absent (:func:`~idff_ts.data.pandas_input.find_time_dim`).
+    Dated series (daily, weekly, monthly, yearly dates) choose their settings on validation
+    and print the choice unless ``progress=False``: see the Python API page of the docs.
     """
     data, time_dim = _user_input(data, time_dim)
     if val is not None:
         val, _ = _user_input(val, time_dim)
     first = data.get("train") if isinstance(data, Mapping) else data
-    return domain_for_data(first).fit(
-        data, val=val, context=context, horizon=horizon, model=model, train=train,
+    domain = domain_for_data(first)
+    extra = {k: v for k, v in (("tune", tune), ("tune_budget_s", tune_budget_s),
+                               ("trend", trend), ("seasonal", seasonal), *options.items())
+             if v is not None}
+    refused = sorted(set(extra) - set(domain.fit_options()))
+    if refused:
+        raise ConfigError(f"{', '.join(f'{k}=' for k in refused)} does not apply to this data "
+                          f"({domain.name!r} models; it takes {list(domain.fit_options())})")
+    given = {"context": context, "horizon": horizon}
+    window = {k: domain.fit_defaults().get(k) if v is None else v for k, v in given.items()}
+    return domain.fit(
+        data, val=val, **window, model=model, train=train,
         sampler=sampler, time_dim=time_dim, series_dim=series_dim, mask=mask,
         accelerator=accelerator, devices=devices, strategy=strategy, num_nodes=num_nodes,
         out_dir=out_dir, resume_from=resume_from, progress=progress, callbacks=callbacks,
-        method=method,
+        method=method, **extra,
     )
 
 

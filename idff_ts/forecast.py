@@ -15,7 +15,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from idff_ts.domains import default_model, domain_for_model
-from idff_ts.domains.base import ForecastRequest
+from idff_ts.domains.base import ForecastInput, ForecastRequest
+from idff_ts.errors import ConfigError
 from idff_ts.forecasting.ensemble import EnsembleSettings
 from idff_ts.forecasting.options import resolve_device, resolve_model
 
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
     from idff_ts.model import Forecaster
 
 log = logging.getLogger(__name__)
+
+ALL_INITS = ("all", "all-context")
 
 
 def forecast(
@@ -36,6 +39,7 @@ def forecast(
     members: int = 20,
     seed: int = 0,
     init: Any = None,
+    stride: int | None = None,
     var: str | None = None,
     nfe: int | None = None,
     gamma1: float | None = None,
@@ -72,6 +76,11 @@ def forecast(
         init: initialisation time(s): the last context time of each window. ``None`` → the
             last time of the data; a scalar (``"2020-01-31"``, a number for model time) or a
             list/array of times. Each must be a time of the data with ``L - 1`` steps before it.
+            ``"all"``: every time whose context window is complete and whose ``K`` leads
+            have truth in the data (as ``idff-ts forecast --init all``; the model's domain
+            decides, e.g. skipping windows with gaps); ``"all-context"``: every time with a
+            complete context window, truth or not.
+        stride: with ``init="all"`` / ``"all-context"``: keep every ``stride``-th init.
         var: the variable to forecast when ``data`` is a Dataset (default: the only one, or
             the checkpoint's variable name).
         nfe, gamma1, gamma2: sampler overrides (network calls per slot, momentum γ1,
@@ -87,11 +96,13 @@ def forecast(
             domain refuses options it does not take.
 
     Returns:
-        A Dataset holding one variable named like the input, dims
-        ``(init, [series_dim,] lead, member, *state_dims)``, with coords ``init``
-        (``forecast_reference_time``), ``lead`` (``forecast_period``: ``timedelta64`` days for
-        calendar data, else ``k · Δt`` in model time), ``member`` (``realization``), ``slot``
-        (``k``), ``valid_time(init, lead)`` (``time``), the state coords, and global attributes
+        A Dataset holding one variable named like the input (or the variables of a Dataset
+        fit jointly), dims ``(init, [series_dim,] lead, member, *state_dims)``, with coords
+        ``init`` (``forecast_reference_time``), ``lead`` (``forecast_period``: integer steps
+        in ``days``/``weeks``/``months``/``years`` for daily to yearly dated series,
+        ``timedelta64`` days for other datetime data, else ``k · Δt`` in model time),
+        ``member`` (``realization``), ``slot`` (``k``, most data),
+        ``valid_time(init, lead)`` (``time``), the state coords, and global attributes
         with provenance (checkpoint sha256, seed, ensemble size, sampler σ/γ1/γ2/NFE, counted
         NFE and JVPs, wall time, normalisation).
 
@@ -107,6 +118,13 @@ def forecast(
     if model is None and checkpoint is None:
         checkpoint = default_model(data, var)
     fc = resolve_model(model, checkpoint)
+    domain = domain_for_model(fc.data_info)
+    if isinstance(init, str) and init in ALL_INITS:
+        source = ForecastInput(data, "python", None, time_dim=time_dim)
+        init = domain.forecast_inits(source, fc, [init], stride, horizon, days)
+    elif stride is not None:
+        raise ConfigError(f"stride={stride} goes with init='all' or 'all-context', not with "
+                          "init times given one by one")
     request = ForecastRequest(
         init=init, days=days, horizon=horizon, var=var, time_dim=time_dim,
         series_dim=series_dim, options={k: v for k, v in options.items() if v is not None},
@@ -115,7 +133,7 @@ def forecast(
         members=members, seed=seed, nfe=nfe, gamma1=gamma1, gamma2=gamma2, device=device,
         chunk_members=chunk_members, progress=progress,
     )
-    return domain_for_model(fc.data_info).forecast(data, fc, request, run)
+    return domain.forecast(data, fc, request, run)
 
 
 __all__ = ["forecast", "resolve_device", "resolve_model"]

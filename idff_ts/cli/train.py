@@ -60,6 +60,8 @@ def train_summary(outcome: TrainOutcome, ckpt: Path, digest: str, extra: dict[st
     table.add_row("wall time", f"{wall:.1f} s")
     con = console()
     con.print(table)
+    for note in outcome.notes:
+        con.print(note, soft_wrap=True)
     con.print(f"next: idff-ts forecast --checkpoint {ckpt} {outcome.source_args} -o forecast.nc",
               soft_wrap=True)
 

@@ -231,6 +231,27 @@ def valid_times(times: np.ndarray, idx: np.ndarray, horizon: int, cadence: Caden
     return np.where(inside, data_vt, out)
 
 
+def step_index(times: Any, origin: Any, cadence: Cadence) -> np.ndarray:
+    """Whole steps of ``cadence`` from ``origin`` to each of ``times`` (a trend's step index,
+    counted from the first training time); :class:`DataError` for a time off the grid."""
+    if cadence.kind == "step":
+        raw = (np.asarray(times, np.float64) - float(origin)) / cadence.step
+    elif cadence.kind in ("monthly", "yearly"):
+        t = pd.DatetimeIndex(np.atleast_1d(np.asarray(times, dtype="datetime64[ns]")))
+        o = pd.Timestamp(origin)
+        months = (t.year - o.year) * 12 + (t.month - o.month)
+        raw = np.asarray(months if cadence.kind == "monthly" else months / 12.0, np.float64)
+    else:
+        delta = np.atleast_1d(np.asarray(times, "datetime64[ns]")) - np.datetime64(origin, "ns")
+        raw = delta.astype(np.int64) / 1e9 / cadence.seconds
+    index = np.round(raw).astype(np.int64)
+    if not np.allclose(raw, index, atol=1e-6):
+        raise DataError(f"times are not whole {cadence.describe()} steps from the model's first "
+                        f"training time {origin}; expected the model's calendar (time_dim= "
+                        "names the time dim)")
+    return index
+
+
 def phase_of_year(times: Any) -> np.ndarray:
     """Fraction of the year elapsed at each datetime, in ``[0, 1)`` (leap years use 366 d)."""
     t = pd.DatetimeIndex(np.atleast_1d(np.asarray(times, dtype="datetime64[ns]")))
@@ -245,5 +266,6 @@ __all__ = [
     "Cadence",
     "infer_cadence",
     "phase_of_year",
+    "step_index",
     "valid_times",
 ]

@@ -8,6 +8,12 @@ standardisation for series without a season); points missing at every time
 ``decode``: an ensemble of anomalies ``(I, K, M, P)`` at valid times → physical values, the
 inverse steps in reverse order; masked points come back NaN. Everything is fitted on the
 training split only.
+
+The model's states are the anomalies, plus, when the phase of the year is a conditioning input,
+two channels ``(sin 2πφ, cos 2πφ)`` (:func:`with_phase`). :func:`encode_anomalies` and
+:func:`decode_anomalies` are the two ends of every forecast of such a model (validation during
+autotuning and :func:`idff_ts.forecast` alike); :func:`inflate` scales the ensemble spread
+about its mean per lead.
 """
 
 from __future__ import annotations
@@ -18,9 +24,9 @@ from typing import Any
 
 import numpy as np
 
-from idff_ts.data.calendar import Cadence
+from idff_ts.data.calendar import Cadence, valid_times
 from idff_ts.data.gaps import static_mask
-from idff_ts.data.seasonal import SeasonalClimatology
+from idff_ts.data.seasonal import SeasonalClimatology, phase_features
 from idff_ts.data.trend import Trend
 
 
@@ -118,6 +124,48 @@ class SeriesEncoding:
                    np.asarray(d["mask"], dtype=bool))
 
 
+def with_phase(z: np.ndarray, times: np.ndarray, phase: bool) -> np.ndarray:
+    """``z`` with the phase of year of each step appended as two conditioning channels
+    ``(sin 2πφ, cos 2πφ)`` when ``phase``: the network sees the season of its context, hence of
+    every target slot (slot k of a regular cadence lies k steps later); the channels are dropped
+    from the forecasts."""
+    if not phase:
+        return z
+    return np.concatenate([z, phase_features(np.asarray(times))], axis=1)
+
+
+def encode_anomalies(
+    encoding: SeriesEncoding, phase: bool, values: np.ndarray, times: np.ndarray, index0: int = 0
+) -> np.ndarray:
+    """Model states ``(T, P [+ 2])`` of physical ``values`` ``(T, P)`` at ``times``; ``index0``
+    is the step index of ``values[0]`` counted from the first training time (for a trend)."""
+    x = _as_2d(values)
+    z = encoding.encode(x, times, int(index0) + np.arange(x.shape[0]))
+    return with_phase(z, times, phase)
+
+
+def decode_anomalies(
+    encoding: SeriesEncoding, states: np.ndarray, values: np.ndarray, times: np.ndarray,
+    init_idx: np.ndarray, index0: int = 0, inflation: np.ndarray | None = None,
+) -> np.ndarray:
+    """Physical ``(I, K, M, P)`` from sampled states ``(I, K, M, P [+ 2])`` of the inits
+    ``init_idx`` (indices into ``values`` / ``times``): phase channels dropped, the encoding
+    inverted at the valid times, the spread inflated per lead (:func:`inflate`)."""
+    x = _as_2d(values)
+    idx = np.asarray(init_idx, dtype=np.int64)
+    horizon = int(states.shape[1])
+    vt = valid_times(times, idx, horizon, encoding.cadence)
+    vidx = int(index0) + idx[:, None] + np.arange(1, horizon + 1)[None, :]
+    ens = encoding.decode(np.asarray(states)[..., : x.shape[1]], vt, vidx, x[idx])
+    return ens if inflation is None else inflate(ens, inflation)
+
+
+def inflate(ens: np.ndarray, factors: np.ndarray) -> np.ndarray:
+    """``mean + f_k · (member − mean)`` per lead ``k`` of an ``(I, K, M, P)`` ensemble."""
+    mean = ens.mean(axis=2, keepdims=True)
+    return mean + np.asarray(factors)[None, :, None, None] * (ens - mean)
+
+
 def _fake_days(index: Any) -> np.ndarray:
     """Placeholder datetimes for a series without a calendar (only used with no season)."""
     idx = np.arange(index) if np.ndim(index) == 0 else np.asarray(index)
@@ -129,4 +177,4 @@ def _as_2d(x: np.ndarray) -> np.ndarray:
     return x[:, None] if x.ndim == 1 else x.reshape(x.shape[0], -1)
 
 
-__all__ = ["SeriesEncoding"]
+__all__ = ["SeriesEncoding", "decode_anomalies", "encode_anomalies", "inflate", "with_phase"]

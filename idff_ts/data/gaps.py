@@ -101,7 +101,7 @@ def check_context_gaps(
         f"{' …' if bad_rows.sum() > 5 else ''}) has missing values along {time_dim!r} at "
         f"{', '.join(dates)}{' …' if missing.size > 5 else ''}; each init needs {context} "
         "complete step(s) ending at it: choose another init or fill the gap "
-        f"(da.interpolate_na({time_dim!r}))"
+        f"(da.interpolate_na({time_dim!r}); time_dim= names the time dim)"
     )
 
 

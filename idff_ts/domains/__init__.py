@@ -18,6 +18,7 @@ from idff_ts.domains.base import (
     TrainOutcome,
     TrainRequest,
 )
+from idff_ts.domains.calendar import CalendarSeriesDomain
 from idff_ts.domains.md.domain import MDDomain
 from idff_ts.domains.registry import (
     DOMAINS,
@@ -34,12 +35,14 @@ from idff_ts.domains.series import GenericSeriesDomain, SeriesDomain
 from idff_ts.domains.sst.domain import SSTDomain
 
 register_domain(GenericSeriesDomain())
+register_domain(CalendarSeriesDomain())
 register_domain(AttractorsDomain())
 register_domain(SSTDomain())
 register_domain(MDDomain())
 
 __all__ = [
     "DOMAINS",
+    "CalendarSeriesDomain",
     "CliOption",
     "Domain",
     "ForecastInput",

@@ -117,6 +117,7 @@ class TrainOutcome:
     cli_extra: dict[str, Any]  # stored under ``extra["cli"]`` (besides command, wall time)
     window: str  # "context / horizon" line of the summary, e.g. "1 / 7"
     source_args: str  # flags naming the data in the "next: idff-ts forecast ..." hint
+    notes: list[str] = field(default_factory=list)  # lines printed after the summary
 
 
 @dataclass
@@ -126,6 +127,7 @@ class ForecastInput:
     data: Any  # what :func:`idff_ts.forecast` receives
     source: str  # the ``input_data`` attribute of the output
     task: Task | None = None
+    time_dim: str = "time"  # the time dim of ``data``
 
 
 class Domain:
@@ -191,6 +193,33 @@ class Domain:
         """Train on ``data`` (physical units) with :func:`idff_ts.fit`'s options; the model's
         ``data_info`` lets :meth:`owns_model` recognise it."""
         raise NotImplementedError(f"domain {self.name!r} does not implement fit")
+
+    def fit_defaults(self) -> dict[str, Any]:
+        """Values :func:`idff_ts.fit` (and ``idff-ts train --data``) use for the ``context`` /
+        ``horizon`` the user left out (``None``); a domain that chooses them itself (on
+        validation) returns none."""
+        return {"context": 1, "horizon": 7}
+
+    def fit_options(self) -> tuple[str, ...]:
+        """Names of the extra keyword options of :func:`idff_ts.fit` this domain's :meth:`fit`
+        takes (``tune``, ``trend``, ...); :func:`idff_ts.fit` refuses the others, when given."""
+        return ()
+
+    def fit_notes(self, model: Forecaster) -> list[str]:
+        """Lines ``idff-ts train`` prints about a model this domain fitted (what it chose)."""
+        return []
+
+    def train_options(self, options: Mapping[str, Any]) -> dict[str, Any]:
+        """Values of the domain flags of ``idff-ts train --data`` (``None`` when absent) →
+        keyword options of :meth:`fit`; refuse a flag that does not apply."""
+        given = sorted(k for k, v in options.items() if v is not None)
+        if given:
+            from idff_ts.errors import UsageError
+
+            flags = ", ".join(f"--{k.replace('_', '-')}" for k in given)
+            raise UsageError(f"{flags} go with a task whose kind of data takes them (see 'Domain "
+                             "options' in idff-ts train --help), not with this data")
+        return {}
 
     def train_from_cli(self, request: TrainRequest) -> TrainOutcome:
         """``idff-ts train`` for this domain's tasks or data (see :class:`TrainRequest`)."""

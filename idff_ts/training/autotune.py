@@ -5,7 +5,8 @@ validation split by the CRPS of rolling-origin forecasts in physical units (fair
 members, mean over leads and variables, each variable in units of its training spread). The
 search is coordinate-wise over small grids (one knob at a time, keeping the best so far), in
 this order: trend ∈ {none, diff, linear}, seasonal ∈ {on, off} and the phase of year as a
-conditioning input ∈ {off, on} (:func:`with_phase`; both for calendar data with a season only),
+conditioning input ∈ {off, on} (:func:`with_phase`; both only for daily, weekly or monthly data
+with at least two years of training steps, :func:`seasonal_cadence`),
 context ∈ three cadence-based lengths, σ ∈ {0.5, 1, 2}. It stops when the user's time
 budget is spent (the first candidate always runs). The best candidate's model is returned
 (no refit), with every trial, its score and time, and a sentence saying why it was chosen —
@@ -24,11 +25,16 @@ from typing import Any
 
 import numpy as np
 
-from idff_ts.data.calendar import Cadence, valid_times
-from idff_ts.data.encoding import SeriesEncoding
-from idff_ts.data.seasonal import phase_features
+from idff_ts.data.calendar import Cadence
+from idff_ts.data.encoding import (
+    SeriesEncoding,
+    decode_anomalies,
+    encode_anomalies,
+    inflate,
+    with_phase,
+)
 from idff_ts.metrics.crps import crps_ensemble
-from idff_ts.training.series_fit import AnomalyFit, fit_anomalies, sample_anomalies
+from idff_ts.training.series_fit import AnomalyFit, FitSettings, fit_anomalies, sample_anomalies
 
 #: Context lengths tried per cadence (short, medium, about one seasonal cycle / long memory).
 CONTEXTS = {"daily": (1, 3, 7), "weekly": (1, 4, 13), "monthly": (1, 3, 12),
@@ -38,6 +44,8 @@ TRENDS = ("none", "diff", "linear")
 VAL_MEMBERS = 20
 MAX_VAL_ORIGINS = 150
 DEFAULT_BUDGET_S = 600.0
+#: Years of training data a seasonal climatology needs before it is tried.
+MIN_CYCLES = 2
 
 
 @dataclass(frozen=True)
@@ -65,22 +73,15 @@ class TunedSeries:
 
     def forecast(
         self, values: np.ndarray, times: np.ndarray, init_idx: np.ndarray, members: int = 20,
-        seed: int = 0,
+        seed: int = 0, index0: int = 0,
     ) -> np.ndarray:
-        """Physical ``(I, K, M, P)`` ensembles from inits (indices into ``values``, whose index
-        0 is the first training step)."""
-        x = np.asarray(values, dtype=np.float64).reshape(len(values), -1)
-        z = with_phase(self.encoding.encode(x, times, np.arange(x.shape[0])), times,
-                       self.candidate.phase)
+        """Physical ``(I, K, M, P)`` ensembles from inits (indices into ``values``; ``index0``:
+        the step index of ``values[0]`` counted from the first training step)."""
+        z = encode_anomalies(self.encoding, self.candidate.phase, values, times, index0)
         zf = sample_anomalies(self.fit.forecaster, z, init_idx, self.horizon, members, seed,
-                              times=times)[..., : x.shape[1]]
-        vt = valid_times(times, np.asarray(init_idx), self.horizon, self.encoding.cadence)
-        vidx = np.asarray(init_idx)[:, None] + np.arange(1, self.horizon + 1)[None, :]
-        ens = self.encoding.decode(zf, vt, vidx, x[np.asarray(init_idx)])
-        if self.inflation is None:
-            return ens
-        mean = ens.mean(axis=2, keepdims=True)
-        return mean + self.inflation[None, :, None, None] * (ens - mean)
+                              times=times)
+        return decode_anomalies(self.encoding, zf, values, times, init_idx, index0,
+                                self.inflation)
 
     def summary(self) -> str:
         lines = [f"autotune chose {asdict(self.candidate)}: {self.reason}"]
@@ -89,20 +90,20 @@ class TunedSeries:
         return "\n".join(lines)
 
 
-def with_phase(z: np.ndarray, times: np.ndarray, phase: bool) -> np.ndarray:
-    """``z`` with the phase of year of each step appended as two conditioning channels
-    ``(sin 2πφ, cos 2πφ)`` when ``phase``: the network sees the season of its context, hence of
-    every target slot (slot k of a regular cadence lies k steps later); the channels are dropped
-    from the forecasts."""
-    if not phase:
-        return z
-    return np.concatenate([z, phase_features(np.asarray(times))], axis=1)
+def seasonal_cadence(cadence: Cadence, n_train: int | None = None) -> bool:
+    """Whether a seasonal cycle is searched: daily, weekly or monthly data with at least
+    :data:`MIN_CYCLES` years of training steps (``None``: enough) — a harmonic climatology
+    fitted on part of one year extrapolates wildly."""
+    if cadence.kind not in ("daily", "weekly", "monthly"):
+        return False
+    per_year = cadence.periods_per_year or 0.0
+    return n_train is None or n_train >= MIN_CYCLES * per_year
 
 
-def search_knobs(cadence: Cadence) -> list[tuple[str, tuple[Any, ...]]]:
+def search_knobs(cadence: Cadence, n_train: int | None = None) -> list[tuple[str, tuple[Any, ...]]]:
     """The knobs searched for ``cadence`` and their grids, in search order (module docstring)."""
     knobs: list[tuple[str, tuple[Any, ...]]] = [("trend", TRENDS)]
-    if cadence.kind in ("daily", "weekly", "monthly"):
+    if seasonal_cadence(cadence, n_train):
         knobs.append(("seasonal", (True, False)))
         knobs.append(("phase", (False, True)))
     knobs.append(("context", CONTEXTS.get(cadence.kind, CONTEXTS["yearly"])))
@@ -110,10 +111,10 @@ def search_knobs(cadence: Cadence) -> list[tuple[str, tuple[Any, ...]]]:
     return knobs
 
 
-def default_candidate(cadence: Cadence) -> Candidate:
+def default_candidate(cadence: Cadence, n_train: int | None = None) -> Candidate:
     contexts = CONTEXTS.get(cadence.kind, CONTEXTS["yearly"])
     return Candidate(context=contexts[1], trend="none",
-                     seasonal=cadence.kind in ("daily", "weekly", "monthly"), sigma=1.0)
+                     seasonal=seasonal_cadence(cadence, n_train), sigma=1.0)
 
 
 def validation_origins(n_train: int, n_val: int, horizon: int, context: int) -> np.ndarray:
@@ -155,28 +156,27 @@ def _score(
                         seed + 1000)
     truth = x[idx[:, None] + np.arange(1, k + 1)[None, :]]  # (I, K, P)
     tuned.inflation = spread_inflation(fc, truth)
-    mean = fc.mean(axis=2, keepdims=True)
-    fc = mean + tuned.inflation[None, :, None, None] * (fc - mean)
+    fc = inflate(fc, tuned.inflation)
     crps = crps_ensemble(fc, truth, member_axis=2, estimator="fair", nan_policy="omit")
     return float(np.nanmean(crps / scale))
 
 
 def _fit_candidate(
     cand: Candidate, x: np.ndarray, times: np.ndarray, cadence: Cadence, n_train: int,
-    n_val: int, horizon: int, seed: int,
+    n_val: int, horizon: int, seed: int, settings: FitSettings | None = None,
 ) -> TunedSeries:
     enc = SeriesEncoding.fit(x[:n_train], times[:n_train], cadence, trend=cand.trend,
                              seasonal=cand.seasonal)
     z = enc.encode(x[: n_train + n_val], times[: n_train + n_val], np.arange(n_train + n_val))
     z = with_phase(z, times[: n_train + n_val], cand.phase)
     fit = fit_anomalies(z[:n_train], z[max(0, n_train - cand.context) :], context=cand.context,
-                        horizon=horizon, sigma=cand.sigma, seed=seed)
+                        horizon=horizon, sigma=cand.sigma, seed=seed, settings=settings)
     return TunedSeries(enc, fit, cand, horizon)
 
 
 def train_candidate(
     cand: Candidate, values: np.ndarray, times: np.ndarray, cadence: Cadence, n_train: int,
-    n_val: int, horizon: int, seed: int = 0,
+    n_val: int, horizon: int, seed: int = 0, settings: FitSettings | None = None,
 ) -> tuple[TunedSeries, float]:
     """Train one candidate, calibrate its spread on validation; ``(model, validation CRPS)``."""
     x = np.asarray(values, dtype=np.float64).reshape(len(values), -1)
@@ -184,7 +184,7 @@ def train_candidate(
     scale = np.ones(x.shape[1])
     scale[has_data] = np.nanstd(x[:n_train, has_data], axis=0)
     scale = np.where(scale > 0, scale, 1.0)
-    tuned = _fit_candidate(cand, x, times, cadence, n_train, n_val, horizon, seed)
+    tuned = _fit_candidate(cand, x, times, cadence, n_train, n_val, horizon, seed, settings)
     return tuned, _score(tuned, x, times, n_train, n_val, scale, seed)
 
 
@@ -192,19 +192,21 @@ def autotune(
     values: np.ndarray, times: np.ndarray, cadence: Cadence, n_train: int, n_val: int,
     horizon: int, *, seed: int = 0, budget_s: float = DEFAULT_BUDGET_S,
     fixed: dict[str, Any] | None = None, echo: Callable[[str], None] | None = print,
+    settings: FitSettings | None = None,
 ) -> TunedSeries:
     """Choose and train the best candidate on validation (module docstring).
 
     ``fixed`` pins knobs the user gave (e.g. ``{"context": 12}``); they are not searched.
+    ``settings``: network / training fields the user fixed (:class:`FitSettings`).
     """
     x = np.asarray(values, dtype=np.float64).reshape(len(values), -1)
     fixed = dict(fixed or {})
-    first = replace(default_candidate(cadence), **fixed)
+    first = replace(default_candidate(cadence, n_train), **fixed)
     seen: dict[Candidate, float] = {}
     best: TunedSeries | None = None
     trials: list[dict[str, Any]] = []
     start = time.perf_counter()
-    queue = [(None, (None,))] + [k for k in search_knobs(cadence) if k[0] not in fixed]
+    queue = [(None, (None,))] + [k for k in search_knobs(cadence, n_train) if k[0] not in fixed]
     for name, options in queue:
         for value in options:
             cand = first if best is None else replace(best.candidate, **{str(name): value})
@@ -212,7 +214,7 @@ def autotune(
                 continue
             t0 = time.perf_counter()
             tuned, seen[cand] = train_candidate(cand, x, times, cadence, n_train, n_val,
-                                                horizon, seed)
+                                                horizon, seed, settings)
             trials.append({"candidate": asdict(cand), "val_crps": seen[cand],
                            "seconds": time.perf_counter() - t0})
             if best is None or seen[cand] < seen[best.candidate]:
@@ -231,4 +233,4 @@ def autotune(
 
 
 __all__ = ["Candidate", "TunedSeries", "autotune", "search_knobs", "with_phase", "spread_inflation", "train_candidate", "default_candidate",
-           "validation_origins"]
+           "seasonal_cadence", "validation_origins"]

@@ -10,15 +10,20 @@ SeriesEncoding`); this module trains IDFF on them and samples from it:
   (batches no larger than an eighth of its windows, ~800 steps in at most 16 epochs), a long
   one is not over-trained; model selection is early stopping on validation CRPS as in
   :func:`idff_ts.fit`.
-- :func:`sample_anomalies`: ensembles from context windows ending at given inits, refusing a
-  window with a gap (:func:`idff_ts.data.gaps.check_context_gaps`).
+- :func:`anomaly_windows`: the context windows ending at given inits, refusing a window with
+  a gap (:func:`idff_ts.data.gaps.check_context_gaps`); :func:`sample_anomalies` samples them.
+
+:class:`FitSettings` carries what the caller of :func:`idff_ts.fit` fixed: network fields
+(``model=``), training fields (``train=``, replacing those of the default budget), sampler
+defaults and the Lightning hardware options.
 """
 
 from __future__ import annotations
 
 import math
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -48,6 +53,21 @@ def default_train_config(n_windows: int, seed: int = 0) -> tuple[TrainConfig, in
     return cfg, repeats
 
 
+@dataclass(frozen=True)
+class FitSettings:
+    """Fixed by the user (module docstring): ``model`` fields besides ``sigma``, ``train``
+    fields replacing the default budget's (:func:`default_train_config`), ``sampler``, and
+    the Lightning options (CPU, one device by default: the networks are small)."""
+
+    model: Mapping[str, Any] = field(default_factory=dict)
+    train: Mapping[str, Any] = field(default_factory=dict)
+    sampler: SamplerConfig | None = None
+    accelerator: str = "cpu"
+    devices: Any = 1
+    strategy: Any = "auto"
+    num_nodes: int = 1
+
+
 @dataclass
 class AnomalyFit:
     """A trained model of anomalies and what its training saw."""
@@ -57,6 +77,8 @@ class AnomalyFit:
     val_gaps: GapReport
     best_val_crps: float | None
     train_config: TrainConfig
+    epochs: int = 0
+    steps: int = 0
 
 
 def _segments(z: np.ndarray, width: int) -> tuple[list[np.ndarray], GapReport]:
@@ -74,7 +96,7 @@ def fit_anomalies(
     horizon: int,
     sigma: float = 0.5,
     seed: int = 0,
-    model: dict[str, Any] | None = None,
+    settings: FitSettings | None = None,
 ) -> AnomalyFit:
     """Train IDFF on anomalies ``(T, P)`` (NaN = gap) with validation anomalies (module doc)."""
     from idff_ts.training.datamodule import SeriesDataModule
@@ -90,31 +112,58 @@ def fit_anomalies(
             f"{horizon}); {train_rep.describe()}; use a shorter context or fill gaps"
         )
     n_state = z_train.shape[1]
+    settings = settings or FitSettings()
     cfg = ModelConfig(state_shape=(n_state,), context=context, horizon=horizon,
-                      sigma=float(sigma), **(model or {}))
+                      sigma=float(sigma), **dict(settings.model))
     train_cfg, repeats = default_train_config(train_rep.kept, seed)
+    train_cfg = replace(train_cfg, **{**dict(settings.train), "seed": int(seed)})
     train_segs = train_segs * repeats
+    sampler = settings.sampler or SamplerConfig()
     import lightning as L
 
     with quiet_lightning(True), tempfile.TemporaryDirectory(prefix="idff-series-") as tmp:
         L.seed_everything(train_cfg.seed, workers=True, verbose=False)
-        module = ForecastModule(build_method("idff", cfg), train_cfg, SamplerConfig())
+        module = ForecastModule(build_method("idff", cfg), train_cfg, sampler)
         dm = SeriesDataModule(train_segs, val_segs or None, context, horizon,
                               batch_size=train_cfg.batch_size, val_inits=train_cfg.val_inits,
                               val_batch_size=train_cfg.val_batch_size, seed=train_cfg.seed)
         from pathlib import Path
 
-        trainer, best = build_trainer(train_cfg, Path(tmp), False, accelerator="cpu", devices=1,
-                                      strategy="auto", num_nodes=1, progress=False,
-                                      callbacks=None)
+        trainer, best = build_trainer(
+            train_cfg, Path(tmp), False, accelerator=settings.accelerator,
+            devices=settings.devices, strategy=settings.strategy,
+            num_nodes=settings.num_nodes, progress=False, callbacks=None,
+        )
         trainer.fit(module, datamodule=dm)
         final = build_method("idff", cfg)
         final.load_state_dict(best.state)
         final.eval()
     fc = Forecaster(method=final, mean=np.zeros(n_state, np.float32),
-                    std=np.ones(n_state, np.float32), sampler=SamplerConfig(),
+                    std=np.ones(n_state, np.float32), sampler=sampler,
                     data_info={"kind": "vector", "context": context})
-    return AnomalyFit(fc, train_rep, val_rep, best.score, train_cfg)
+    return AnomalyFit(fc, train_rep, val_rep, best.score, train_cfg,
+                      int(trainer.current_epoch), int(trainer.global_step))
+
+
+def anomaly_windows(
+    z: np.ndarray,
+    init_idx: np.ndarray,
+    context: int,
+    times: np.ndarray | None = None,
+    time_dim: str = "time",
+) -> np.ndarray:
+    """``(I, L, P)`` float32 context windows of ``z`` ``(T, P)`` ending at the inits; a window
+    with a missing step is refused naming its dates (:func:`check_context_gaps`)."""
+    idx = np.asarray(init_idx, dtype=np.int64)
+    if idx.min(initial=context - 1) < context - 1:
+        at = "" if times is None else f" ({times[idx.min()]})"
+        raise DataError(f"init{at} has fewer than {context} steps along {time_dim!r} before "
+                        "it; choose a later init")
+    valid = np.isfinite(z).all(axis=1)
+    check_context_gaps(valid, np.arange(z.shape[0]) if times is None else times, idx, context,
+                       time_dim)
+    rows = idx[:, None] + np.arange(-context + 1, 1)[None, :]
+    return z[rows].astype(np.float32)
 
 
 def sample_anomalies(
@@ -127,19 +176,13 @@ def sample_anomalies(
     times: np.ndarray | None = None,
     time_dim: str = "time",
 ) -> np.ndarray:
-    """``(I, K, M, P)`` anomaly ensembles from the context windows of ``z`` ending at the inits."""
-    context = int(fc.cfg.context)
-    idx = np.asarray(init_idx, dtype=np.int64)
-    if idx.min(initial=context - 1) < context - 1:
-        raise DataError(f"init index {idx.min()} has fewer than {context} steps before it")
-    valid = np.isfinite(z).all(axis=1)
-    check_context_gaps(valid, np.arange(z.shape[0]) if times is None else times, idx, context,
-                       time_dim)
-    rows = idx[:, None] + np.arange(-context + 1, 1)[None, :]
-    windows = z[rows].astype(np.float32)  # (I, L, P)
+    """``(I, K, M, P)`` anomaly ensembles from the context windows of ``z`` ending at the inits
+    (the same draws as :func:`idff_ts.forecast` with this seed)."""
+    windows = anomaly_windows(z, init_idx, int(fc.cfg.context), times, time_dim)
     with torch.no_grad():
         samples, _ = fc.predict(windows, horizon, members, seed=seed)
     return np.moveaxis(samples, 0, 2).astype(np.float64)  # (I, K, M, P)
 
 
-__all__ = ["AnomalyFit", "default_train_config", "fit_anomalies", "sample_anomalies"]
+__all__ = ["AnomalyFit", "FitSettings", "anomaly_windows", "default_train_config", "fit_anomalies",
+           "sample_anomalies"]

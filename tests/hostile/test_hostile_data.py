@@ -38,6 +38,9 @@ BUILDERS = {
     "string-time-coordinate": lambda: _times(np.array([f"day {i}" for i in range(N)])),
     "irregular-numeric-time": lambda: _times(np.cumsum(np.r_[0, np.random.default_rng(2).uniform(0.5, 3, N - 1)])),
     "nan-in-last-window": lambda: _with_values(np.where(np.arange(N)[:, None] == N - 1, np.nan, 1.0) * np.ones((N, 2))),
+    "nan-in-last-window-numeric-time": lambda: _with_values(
+        np.where(np.arange(N)[:, None] == N - 1, np.nan, 1.0) * np.ones((N, 2)),
+        time=np.arange(N, dtype=float)),
     "inf-in-last-window": lambda: _with_values(np.where(np.arange(N)[:, None] == N - 2, np.inf, 1.0) * np.ones((N, 2))),
     "all-nan": lambda: _with_values(np.full((N, 2), np.nan)),
     "float64-overflows-float32": lambda: _with_values(np.full((N, 2), 1e300)),
@@ -59,14 +62,16 @@ NEEDLES = {
     "irregular-daily-gaps": ("time_dim=",), "one-missing-day": ("time_dim=",),
     "duplicated-times": ("time",),
     "decreasing-times": ("time",), "unsorted-times": ("time",),
-    "nan-in-last-window": ("nan",), "inf-in-last-window": ("inf",), "all-nan": ("nan",),
+    "nan-in-last-window": ("nan",), "nan-in-last-window-numeric-time": ("numeric",),
+    "inf-in-last-window": ("inf",), "all-nan": ("nan",),
     "float64-overflows-float32": ("float32",), "complex-dtype": ("complex",),
     "string-dtype": ("dtype",), "datetime-values": ("dtype",), "timedelta-values": ("dtype",),
     "three-components-for-two": ("3",), "one-component-for-two": ("1",),
 }
 
 
-NEEDLES_TRAIN = {**NEEDLES, "irregular-numeric-time": ("time_dim=",)}
+NEEDLES_TRAIN = {**NEEDLES, "irregular-numeric-time": ("time_dim=",),
+                 "nan-in-last-window-numeric-time": ("nan",)}
 
 
 def _write(case: str, folder) -> str:
@@ -86,9 +91,11 @@ def test_bad_data_to_forecast(hostile, tmp_path, case):
             NEEDLES.get(case, ()))
 
 
+# A NaN in a dated (daily) series is a gap the calendar-series path trains around (issue 14),
+# not bad input; with numeric time it still is.
 TRAIN_CASES = ["irregular-daily-gaps", "one-missing-day", "irregular-numeric-time",
-               "duplicated-times", "nan-in-last-window", "complex-dtype", "string-time-coordinate",
-               "single-time-step", "float64-overflows-float32"]
+               "duplicated-times", "nan-in-last-window-numeric-time", "complex-dtype",
+               "string-time-coordinate", "single-time-step", "float64-overflows-float32"]
 
 
 @pytest.mark.parametrize("case", TRAIN_CASES)

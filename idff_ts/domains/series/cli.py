@@ -45,22 +45,28 @@ def train_series(domain: Domain, request: TrainRequest) -> TrainOutcome:
     from idff_ts.config import TrainConfig, from_dict
     from idff_ts.domains.registry import domain_for_data
 
-    _refuse_domain_flags(request.options)
     task = request.task
+    if task is not None:
+        _refuse_domain_flags(request.options)
     if task is not None and request.data is not None:
         raise UsageError("pass --task NAME or --data FILE, not both")
     train_da, val_da, name = _training_data(request)
     fitter = domain if task is not None else domain_for_data(train_da)
-    ctx = request.context or request.file_context or (task.context if task else 1)
-    hor = request.horizon or request.file_horizon or (task.horizon if task else 7)
+    extra = {} if task is not None else fitter.train_options(request.options)
+    defaults = fitter.fit_defaults()
+    ctx = request.context or request.file_context or (task.context if task else
+                                                      defaults.get("context"))
+    hor = request.horizon or request.file_horizon or (task.horizon if task else
+                                                      defaults.get("horizon"))
     model = {**(task.model if task else {}), **request.model}
     train_cfg = from_dict(TrainConfig, {**(task.train if task else {}), **request.train})
     out_dir = request.out_dir or Path("runs") / name
     fitted = fitter.fit(
-        train_da, val=val_da, context=int(ctx), horizon=int(hor), model=model, train=train_cfg,
+        train_da, val=val_da, context=None if ctx is None else int(ctx),
+        horizon=None if hor is None else int(hor), model=model, train=train_cfg,
         out_dir=out_dir, progress=request.progress, accelerator=request.accelerator,
         devices=request.devices, strategy=request.strategy, num_nodes=request.num_nodes,
-        resume_from=request.resume_from,
+        resume_from=request.resume_from, **extra,
     )
     if task is not None:
         fitted.data_info["task"] = task.name
@@ -72,7 +78,8 @@ def train_series(domain: Domain, request: TrainRequest) -> TrainOutcome:
             "data": f"task {name} (train/val splits)" if task else str(request.data),
             "var": None if task else str(train_da.name),
         },
-        window=f"{ctx} / {hor}", source_args=src,
+        window=f"{fitted.cfg.context} / {fitted.cfg.horizon}", source_args=src,
+        notes=fitter.fit_notes(fitted),
     )
 
 
@@ -110,7 +117,8 @@ def series_inits(
         if inits == ["all-context"]:  # explicit: the last inits forecast past the data's end
             k_need = 0
         default_stride = task.test_stride if task is not None and not inits else 1
-        return hindcast_inits(source.data, model.cfg.context, k_need, stride or default_stride)
+        return hindcast_inits(source.data, model.cfg.context, k_need, stride or default_stride,
+                              time_dim=source.time_dim)
     if not inits or inits == ["last"]:
         return None
     return inits

@@ -39,6 +39,15 @@ def _has_grid(obj: xr.Dataset | xr.DataArray) -> bool:
     return "time" in dims and ({"lat", "lon"} <= dims or {"latitude", "longitude"} <= dims)
 
 
+def _daily_grid(obj: xr.Dataset | xr.DataArray) -> bool:
+    """A grid whose datetime axis does not step by more than a day: a monthly product, say, is
+    not OISST's daily fields but an ordinary dated series (the calendar-series domain)."""
+    if not _has_grid(obj) or "time" not in obj.coords or obj.sizes["time"] < 2:
+        return _has_grid(obj)
+    t = np.asarray(obj["time"].values[:2])
+    return not (t.dtype.kind == "M" and (t[1] - t[0]) > np.timedelta64(36, "h"))
+
+
 def _is_prepared(obj: Any) -> bool:
     from idff_ts.domains.sst.prepare import PRODUCT
 
@@ -57,11 +66,11 @@ def looks_like_oisst(data: Any, var: str | None = None) -> bool:
     if isinstance(data, xr.DataArray):
         if {"box", "y", "x"} <= set(map(str, data.dims)) and "time" in data.dims:
             return True
-        return _has_grid(data) and str(data.name) in {"sst", var, *OTHER_OISST_VARS}
+        return _daily_grid(data) and str(data.name) in {"sst", var, *OTHER_OISST_VARS}
     if isinstance(data, xr.Dataset):
         names = {str(v) for v in data.data_vars}
         wanted = {"sst", *OTHER_OISST_VARS} | ({var} if var else set())
-        return bool(names & wanted) and any(_has_grid(data[v]) for v in names & wanted)
+        return bool(names & wanted) and any(_daily_grid(data[v]) for v in names & wanted)
     return False
 
 

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 import xarray as xr
 
+from idff_ts.series_model import fit_series
 from idff_ts.training import autotune as at
 from idff_ts.training import series_fit as sf
-from idff_ts.training.series_model import fit_series
 
 
 @pytest.fixture
