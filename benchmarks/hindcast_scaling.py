@@ -8,13 +8,18 @@ model (the baseline of 1 init). The demo archive is one year, so beyond 365 init
 repeat (never within a block: the work per init is unchanged). Two ways are compared:
 
 * ``streamed``: :func:`idff_ts.hindcast.hindcast` with ``--block-inits`` (default 4) inits per
-  block, written block by block and assembled into a netCDF file;
+  block, each block written into its init region of one Zarr store, converted one init at a
+  time into the netCDF output (``--format zarr``: the store is the output);
 * ``whole``: one :func:`idff_ts.forecast` call over all inits, written with
   :func:`idff_ts.io.write_dataset` (how a hindcast was run before).
 
 Tiles per second = inits × boxes × members × days / sampling-and-writing wall time (after
-imports and model loading). Targets: peak memory within 20 % over 1-1000 inits and tiles/s
-within 20 % over 10-1000 inits, for the streamed way.
+imports, model loading and one warm-up forecast of one init, whose time ``warmup_s`` is
+reported apart: torch's first call builds its kernels, a fixed cost of every run). Runs of up
+to ``--repeat-up-to`` inits are repeated ``--repeats`` times (the machine is shared: the table
+gives the median and the range); peak RSS is the largest of the repeats. Targets: peak memory
+within 20 % over 1-1000 inits and tiles/s within 20 % over 10-1000 inits, for the streamed way.
+``--previous`` puts the rows of an earlier result file beside the new ones.
 
     python benchmarks/hindcast_scaling.py                 # → results/hindcast_scaling.{json,md}
     python benchmarks/hindcast_scaling.py --inits 1 10    # quick
@@ -25,6 +30,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -50,17 +57,27 @@ times = ds["time"].values
 inits = [times[i % (times.size - days)] for i in range(n)]
 kw = dict(members=members, nfe=nfe, days=days, device="cpu")
 t0 = time.perf_counter()
+idff_ts.forecast(ds, model, init=inits[:1], **kw)  # warm-up: torch builds its kernels
+warmup = time.perf_counter() - t0
+t0 = time.perf_counter()
 if mode == "streamed":
     hindcast(ds, model, out, init=inits, block_inits=block, **kw)
 else:
     write_dataset(idff_ts.forecast(ds, model, init=inits, **kw), out)
 wall = time.perf_counter() - t0
-print(json.dumps({"inits": len(inits), "wall_s": wall}))
+print(json.dumps({"inits": len(inits), "wall_s": wall, "warmup_s": warmup}))
 """
 
 
-def run(mode: str, n: int, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
-    out = tmp / f"{mode}-{n}.nc"
+def _size_mb(path: Path) -> float:
+    files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
+    return sum(p.stat().st_size for p in files) / 1e6
+
+
+def run_once(mode: str, n: int, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
+    """One run in its own process: wall, warm-up, peak RSS, output size, 1-min load."""
+    suffix = ".zarr" if mode == "streamed" and args.format == "zarr" else ".nc"
+    out = tmp / f"{mode}-{n}{suffix}"
     cmd = [sys.executable, "-c", CHILD, mode, str(n), str(args.block_inits), str(args.members),
            str(args.nfe), str(args.days), str(out)]
     log = tmp / "child.log"
@@ -73,12 +90,26 @@ def run(mode: str, n: int, args: argparse.Namespace, tmp: Path) -> dict[str, Any
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(log.read_text()[-2000:])
     res = json.loads(text.strip().splitlines()[-1])
-    tiles = res["inits"] * 2 * args.members * args.days
-    row = {"mode": mode, "inits": res["inits"], "wall_s": round(res["wall_s"], 2),
-           "tiles_per_s": round(tiles / res["wall_s"], 2),
-           "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
-           "output_mb": round(out.stat().st_size / 1e6, 2), "load_1min": os.getloadavg()[0]}
-    out.unlink()
+    size = _size_mb(out)
+    shutil.rmtree(out) if out.is_dir() else out.unlink()
+    return {**res, "peak_rss_mb": usage.ru_maxrss / 1024, "output_mb": size,
+            "load_1min": os.getloadavg()[0]}
+
+
+def run(mode: str, n: int, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
+    """A table row: the median of ``--repeats`` runs for small sizes, else one run."""
+    repeats = args.repeats if n <= args.repeat_up_to else 1
+    runs = [run_once(mode, n, args, tmp) for _ in range(repeats)]
+    tiles = runs[0]["inits"] * 2 * args.members * args.days
+    rates = sorted(tiles / r["wall_s"] for r in runs)
+    row = {"mode": mode, "inits": runs[0]["inits"], "runs": len(runs),
+           "wall_s": round(statistics.median(r["wall_s"] for r in runs), 2),
+           "warmup_s": round(statistics.median(r["warmup_s"] for r in runs), 2),
+           "tiles_per_s": round(statistics.median(rates), 2),
+           "tiles_per_s_range": [round(rates[0], 2), round(rates[-1], 2)],
+           "peak_rss_mb": round(max(r["peak_rss_mb"] for r in runs), 1),
+           "output_mb": round(runs[0]["output_mb"], 2),
+           "load_1min": [round(r["load_1min"], 1) for r in runs]}
     print(row, flush=True)
     return row
 
@@ -88,20 +119,35 @@ def spread(rows: list[dict[str, Any]], key: str, lo: int) -> float | None:
     return round(max(vals) / min(vals) - 1, 3) if len(vals) > 1 else None
 
 
+def _cells(r: dict[str, Any] | None) -> str:
+    if r is None:
+        return "| | | | "
+    rng = r.get("tiles_per_s_range")
+    rate = f"{r['tiles_per_s']}" + (f" ({rng[0]}-{rng[1]})" if rng and r.get("runs", 1) > 1 else "")
+    load = r["load_1min"] if isinstance(r["load_1min"], list) else [r["load_1min"]]
+    return f"| {r['wall_s']} | {rate} | {r['peak_rss_mb']} | {', '.join(f'{x:.1f}' for x in load)} "
+
+
 def markdown(res: dict[str, Any]) -> str:
+    prev = {(r["mode"], r["inits"]): r for r in res.get("previous", {}).get("rows", [])}
     lines = ["# Hindcast scaling: peak memory and tiles/s against the number of inits", "",
              f"Demo SST model (synthetic demo data), 2 boxes, {res['members']} members, NFE "
-             f"{res['nfe']}, {res['days']} day(s); streamed blocks of {res['block_inits']} inits. "
-             f"Machine: {res['provenance']['machine']}, shared with other jobs (1-min load "
-             "in the table).", "",
-             "| mode | inits | wall s | tiles/s | peak RSS MB | output MB | load |",
-             "|---|---|---|---|---|---|---|"]
+             f"{res['nfe']}, {res['days']} day(s); streamed blocks of {res['block_inits']} inits "
+             f"to {res['format']}. Machine: {res['provenance']['machine']}, shared with other "
+             "jobs (1-min load in the table). Tiles/s: median over the runs (range).", "",
+             "| mode | inits | before: wall s | tiles/s | peak RSS MB | load "
+             "| now: wall s | tiles/s | peak RSS MB | load | warm-up s | output MB |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in res["rows"]:
-        lines.append(f"| {r['mode']} | {r['inits']} | {r['wall_s']} | {r['tiles_per_s']} | "
-                     f"{r['peak_rss_mb']} | {r['output_mb']} | {r['load_1min']:.1f} |")
+        lines.append(f"| {r['mode']} | {r['inits']} {_cells(prev.get((r['mode'], r['inits'])))}"
+                     f"{_cells(r)}| {r['warmup_s']} | {r['output_mb']} |")
     for mode, s in res["spreads"].items():
-        lines.append(f"\n{mode}: peak RSS max/min - 1 = {s['peak_rss']} (target <= 0.2); "
+        lines.append(f"\n{mode} (now): peak RSS max/min - 1 = {s['peak_rss']} (target <= 0.2); "
                      f"tiles/s max/min - 1 from 10 inits = {s['tiles_per_s']} (target <= 0.2)")
+    if prev:
+        p = res["previous"]["provenance"]
+        lines.append(f"\nbefore: {p.get('git_sha')} at {p.get('timestamp')}; now: "
+                     f"{res['provenance']['git_sha']} at {res['provenance']['timestamp']}")
     return "\n".join(lines) + "\n"
 
 
@@ -113,8 +159,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--members", type=int, default=2)
     ap.add_argument("--nfe", type=int, default=1)
     ap.add_argument("--days", type=int, default=1)
+    ap.add_argument("--format", choices=["nc", "zarr"], default="nc")
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--repeat-up-to", type=int, default=100)
+    ap.add_argument("--previous", type=Path, default=None)
     ap.add_argument("--out", type=Path, default=RESULTS)
     args = ap.parse_args(argv)
+    previous = json.loads(args.previous.read_text()) if args.previous else None
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for n in args.inits:
@@ -126,7 +177,9 @@ def main(argv: list[str] | None = None) -> int:
                for m in ("streamed", "whole")}
     res = {"provenance": provenance(benchmark="hindcast_scaling"), "rows": rows,
            "spreads": spreads, **{k: getattr(args, k) for k in
-                                  ("block_inits", "members", "nfe", "days")}}
+                                  ("block_inits", "members", "nfe", "days", "format")}}
+    if previous:
+        res["previous"] = {k: previous[k] for k in ("provenance", "rows") if k in previous}
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "hindcast_scaling.json").write_text(json.dumps(res, indent=1) + "\n")
     (args.out / "hindcast_scaling.md").write_text(markdown(res))

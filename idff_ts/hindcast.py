@@ -92,10 +92,10 @@ def _write_blocks(data: Any, model: Any, blocks: list[list[Any]], mine: list[int
                   seed: int, forecast_kw: dict[str, Any]) -> int:
     """Sample this process's unfinished blocks into the store; returns how many ran."""
     from idff_ts.forecast import forecast
-    from idff_ts.io.regions import create_region_store, write_region
+    from idff_ts.io.regions import RegionWriter, create_region_store
 
     starts = np.cumsum([0] + [len(b) for b in blocks])
-    store, all_inits, ran = store_path(parts), None, 0
+    store, all_inits, writer, ran = store_path(parts), None, None, 0
     for b in mine:
         if marker_path(parts, b).exists():  # by an earlier, interrupted run
             continue
@@ -104,9 +104,11 @@ def _write_blocks(data: Any, model: Any, blocks: list[list[Any]], mine: list[int
         if all_inits is None:
             all_inits = np.asarray([t for blk in blocks for t in blk], dtype=ds["init"].dtype)
         _check_block_inits(ds, all_inits[starts[b] : starts[b + 1]], b)
-        if not store.exists():
-            create_region_store(ds, all_inits, store)
-        write_region(ds, store, int(starts[b]))
+        if writer is None:
+            if not store.exists():
+                create_region_store(ds, all_inits, store)
+            writer = RegionWriter(store)
+        writer.write(ds, int(starts[b]))
         write_marker(parts, b, {"inits": len(blocks[b]), "seed": block_seed(seed, b),
                                 **{k: ds.attrs.get(k, 0) for k in COST_ATTRS}})
         del ds

@@ -11,8 +11,9 @@ no final assembly:
    the encoding of :func:`idff_ts.io.write_dataset` (float32, the quantisation filter of
    ``least_significant_digit``). Only metadata and the small variables are written; the layout
    is built under a temporary name and renamed, so concurrent processes create it once.
-2. :func:`write_region` writes a block's init-dependent variables into its slice of ``init``
-   (``xarray.Dataset.to_zarr(region=...)``); several processes may do this at the same time.
+2. :class:`RegionWriter` writes a block's init-dependent variables into its slice of ``init``
+   (what ``xarray.Dataset.to_zarr(region=...)`` does, without reopening the store per block);
+   several processes may do this at the same time.
 3. :func:`set_store_attrs` rewrites the global attributes (the summed costs) and consolidates
    the metadata; :func:`export_store` then renames the store into place (``.zarr`` output,
    atomic) or converts it to netCDF chunk by chunk (dask's synchronous scheduler: one init in
@@ -90,22 +91,39 @@ def create_region_store(block: xr.Dataset, inits: np.ndarray, store: Path) -> bo
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def write_region(block: xr.Dataset, store: Path, start: int) -> None:
-    """Write ``block``'s init variables into ``store`` at inits ``start .. start + len``."""
-    names = _init_variables(block)
-    part = block.drop_vars([n for n in block.variables if n not in names])
-    part.attrs = {}
-    for name in part.variables:
-        part[name].encoding = {}
-    stop = start + block.sizes[INIT]
-    part.to_zarr(store, region={INIT: slice(start, stop)}, mode="r+", zarr_format=2,
-                 consolidated=False)
+CF_ENCODING = ("units", "calendar", "dtype", "_FillValue", "scale_factor", "add_offset")
+"""The encoding keys that decide how a value is stored (time units, packing, fill value)."""
 
 
-def store_inits(store: Path) -> np.ndarray:
-    """The ``init`` coordinate of ``store``."""
-    with xr.open_zarr(store, consolidated=True) as ds:
-        return ds[INIT].values
+class RegionWriter:
+    """Writes blocks into their ``init`` regions of an existing store (arrays opened once).
+
+    A block's init variables are CF-encoded with the store's own encoding (time units, dtype,
+    fill value) by xarray's encoder, as ``to_zarr(region=...)`` does, and assigned to their
+    slice of the Zarr arrays (zarr applies the compressor and the quantisation filter), without
+    reopening and validating the store at every block.
+    """
+
+    def __init__(self, store: Path) -> None:
+        import zarr
+
+        group = zarr.open_group(str(store), mode="r+", zarr_format=2)
+        with xr.open_zarr(store, consolidated=True) as ds:
+            names = _init_variables(ds)
+            self.dims = {n: ds[n].dims for n in names}
+            self.encoding = {n: {k: ds[n].encoding[k] for k in CF_ENCODING
+                                 if k in ds[n].encoding} for n in names}
+        self.arrays = {n: group[n] for n in names}
+
+    def write(self, block: xr.Dataset, start: int) -> None:
+        """Write ``block``'s init variables at inits ``start .. start + block.sizes["init"]``."""
+        stop = start + block.sizes[INIT]
+        for name, array in self.arrays.items():
+            var = block[name].variable.transpose(*self.dims[name]).copy(deep=False)
+            var.attrs, var.encoding = {}, dict(self.encoding[name])
+            encoded = xr.conventions.encode_cf_variable(var, name=name)
+            where = tuple(slice(start, stop) if d == INIT else slice(None) for d in var.dims)
+            array[where] = np.asarray(encoded.values, dtype=array.dtype)
 
 
 def _json_value(value: Any) -> Any:
@@ -160,10 +178,9 @@ def export_store(store: Path, output: Path, *, overwrite: bool) -> Path:
 
 
 __all__ = [
+    "RegionWriter",
     "create_region_store",
     "export_store",
     "region_template",
     "set_store_attrs",
-    "store_inits",
-    "write_region",
 ]
