@@ -59,6 +59,7 @@ def test_each_block_is_a_forecast_with_its_block_seed(setup, single):
     assert not parts_folder(single).exists()
     with netCDF4.Dataset(single) as nc:  # CF: flag_values of the mask's stored type
         assert nc["mask"].flag_values.dtype == nc["mask"].dtype
+        assert nc["sst"].chunking()[:2] == [1, 1]  # one init (and box) per chunk: written once
 
 
 SCRIPT = textwrap.dedent(

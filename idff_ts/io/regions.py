@@ -17,7 +17,8 @@ no final assembly:
 3. :func:`set_store_attrs` rewrites the global attributes (the summed costs) and consolidates
    the metadata; :func:`export_store` then renames the store into place (``.zarr`` output,
    atomic) or converts it to netCDF chunk by chunk (dask's synchronous scheduler: one init in
-   memory at a time), written atomically by :func:`~idff_ts.io.write_dataset`.
+   memory at a time; netCDF chunks of one init, a small HDF5 chunk cache), written atomically by
+   :func:`~idff_ts.io.write_dataset`.
 """
 
 from __future__ import annotations
@@ -40,6 +41,9 @@ from idff_ts.io.writing import (
 )
 
 INIT = "init"
+
+WRITE_CHUNK_CACHE = 1 << 20
+"""Bytes of HDF5 chunk cache per variable while a store is converted to netCDF."""
 
 
 def _init_variables(ds: xr.Dataset) -> list[str]:
@@ -145,7 +149,9 @@ def _for_netcdf(ds: xr.Dataset) -> xr.Dataset:
     """``ds`` from a store, its small variables loaded and its encoding reset for netCDF.
 
     The Zarr quantisation filter becomes ``least_significant_digit`` again (the same rounding;
-    applying it twice changes nothing).
+    applying it twice changes nothing). The netCDF chunks of the data variables hold one init
+    (and one series or lead): written one init at a time, a chunk is written once and whole
+    (netCDF's default chunks span hundreds of inits, each rewritten at every init).
     """
     ds = ds.copy(deep=False)
     small = [n for n in ds.variables if n not in ds.data_vars]
@@ -154,6 +160,11 @@ def _for_netcdf(ds: xr.Dataset) -> xr.Dataset:
         var = ds[name]
         digits = [f.digits for f in var.encoding.get("filters") or () if hasattr(f, "digits")]
         var.encoding = {"least_significant_digit": int(digits[0])} if digits else {}
+        if name in ds.data_vars and var.dims[:1] == (INIT,):
+            # HDF5 chunks inside one init (and one series): each init written once, whole
+            var.encoding["chunksizes"] = tuple(
+                1 if i == 0 or (i == 1 and var.ndim >= 4) else n for i, n in enumerate(var.shape)
+            )
         if "flag_values" in var.attrs:  # JSON made them plain ints; CF wants the stored type
             stored = np.int8 if var.dtype == bool else var.dtype
             var.attrs["flag_values"] = np.asarray(var.attrs["flag_values"], dtype=stored)
@@ -171,9 +182,18 @@ def export_store(store: Path, output: Path, *, overwrite: bool) -> Path:
             raise DataError(f"cannot write {str(output)!r}: {exc.strerror or exc}") from None
         return output
     import dask
+    import netCDF4
 
-    with xr.open_zarr(store, consolidated=True) as ds, dask.config.set(scheduler="synchronous"):
-        write_dataset(_for_netcdf(ds), output, overwrite=overwrite)
+    cache = netCDF4.get_chunk_cache()
+    # every chunk is written once and whole: HDF5's cache (64 MiB per variable) would only
+    # fill up with chunks already written
+    netCDF4.set_chunk_cache(WRITE_CHUNK_CACHE, cache[1], cache[2])
+    try:
+        with xr.open_zarr(store, consolidated=True) as ds, \
+                dask.config.set(scheduler="synchronous"):
+            write_dataset(_for_netcdf(ds), output, overwrite=overwrite)
+    finally:
+        netCDF4.set_chunk_cache(*cache)
     return output
 
 

@@ -68,6 +68,11 @@ def _prepare(ds: xr.Dataset, fmt: Format, compression_level: int) -> tuple[xr.Da
         if fmt == "netcdf" and var.dtype.kind in "iuf":
             enc.update(zlib=True, complevel=int(compression_level))
         enc.update(_quantise_encoding(var, fmt))
+        chunks = var.encoding.get("chunksizes")
+        if fmt == "netcdf" and chunks is not None and len(chunks) == var.ndim and all(
+            0 < c <= n for c, n in zip(chunks, var.shape, strict=True)
+        ):
+            enc["chunksizes"] = tuple(int(c) for c in chunks)  # e.g. one init per chunk
         if enc:
             encoding[str(name)] = enc
     return ds, encoding
