@@ -104,11 +104,15 @@ def _write_blocks(data: Any, model: Any, blocks: list[list[Any]], mine: list[int
         if all_inits is None:
             all_inits = np.asarray([t for blk in blocks for t in blk], dtype=ds["init"].dtype)
         _check_block_inits(ds, all_inits[starts[b] : starts[b + 1]], b)
-        if writer is None:
-            if not store.exists():
-                create_region_store(ds, all_inits, store)
-            writer = RegionWriter(store)
-        writer.write(ds, int(starts[b]))
+        try:
+            if writer is None:
+                if not store.exists():
+                    create_region_store(ds, all_inits, store)
+                writer = RegionWriter(store)
+            writer.write(ds, int(starts[b]))
+        except OSError as exc:
+            raise DataError(f"cannot write hindcast block {b} into {str(store)!r}: "
+                            f"{exc.strerror or exc}") from None
         write_marker(parts, b, {"inits": len(blocks[b]), "seed": block_seed(seed, b),
                                 **{k: ds.attrs.get(k, 0) for k in COST_ATTRS}})
         del ds

@@ -136,6 +136,13 @@ def test_an_interrupted_run_resumes_with_its_finished_blocks(setup, single, tmp_
     with pytest.raises(KeyboardInterrupt):
         hindcast(ds, model, out, init=inits, block_inits=BLOCK, seed=3, **KW)
     assert not out.exists() and finished_blocks(out) == [0]
+    with xr.open_zarr(parts_folder(out) / "store.zarr") as store, \
+            xr.open_dataset(single) as ref:  # the full layout, block 0 written, one init a chunk
+        assert store.sizes["init"] == N_INITS and store["sst"].encoding["chunks"][0] == 1
+        np.testing.assert_array_equal(store["init"].values, ref["init"].values)
+        first = store["sst"].isel(init=slice(0, BLOCK)).values
+        assert first.tobytes() == ref["sst"].isel(init=slice(0, BLOCK)).values.tobytes()
+        assert np.isnan(store["sst"].isel(init=slice(BLOCK, None)).values).all()  # not yet
     calls.clear()
     monkeypatch.setattr(module, "forecast", lambda *a, **kw: calls.append(kw["init"]) or real(*a, **kw))
     hindcast(ds, model, out, init=inits, block_inits=BLOCK, seed=3, **KW)
