@@ -19,7 +19,9 @@ reported apart: torch's first call builds its kernels, a fixed cost of every run
 to ``--repeat-up-to`` inits are repeated ``--repeats`` times (the machine is shared: the table
 gives the median and the range); peak RSS is the largest of the repeats. Targets: peak memory
 within 20 % over 1-1000 inits and tiles/s within 20 % over 10-1000 inits, for the streamed way.
-``--previous`` puts the rows of an earlier result file beside the new ones.
+``--previous`` puts the rows of an earlier result file beside the new ones; ``--block-sweep``
+adds streamed runs of ``--sweep-inits`` inits with other block sizes (the cost of a block's fixed
+work: encode, decode, region write, against rows per network call).
 
     python benchmarks/hindcast_scaling.py                 # → results/hindcast_scaling.{json,md}
     python benchmarks/hindcast_scaling.py --inits 1 10    # quick
@@ -159,6 +161,11 @@ def markdown(res: dict[str, Any]) -> str:
         lines.append("\nstreamed (now), marginal tiles/s (extra tiles / extra wall between two "
                      "sizes, fixed per-run costs removed): "
                      + ", ".join(f"{k}: {v}" for k, v in marginal.items()))
+    if res.get("block_sweep"):
+        lines += ["", "Block size (streamed, median of the runs): " + ", ".join(
+            f"{r['block_inits']} inits/block: {r['tiles_per_s']} tiles/s "
+            f"({r['tiles_per_s_range'][0]}-{r['tiles_per_s_range'][1]})"
+            for r in res["block_sweep"]) + f" ({res['block_sweep'][0]['inits']} inits)."]
     if prev:
         p = res["previous"]["provenance"]
         lines.append(f"\nbefore: {p.get('git_sha')} at {p.get('timestamp')}; now: "
@@ -179,6 +186,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat-up-to", type=int, default=100)
     ap.add_argument("--previous", type=Path, default=None)
     ap.add_argument("--out", type=Path, default=RESULTS)
+    ap.add_argument("--block-sweep", type=int, nargs="*", default=[],
+                    help="also stream --sweep-inits inits with each of these block sizes")
+    ap.add_argument("--sweep-inits", type=int, default=96)
     ap.add_argument("--from-json", type=Path, default=None,
                     help="rewrite the markdown (and marginal rates) of a result file; no runs")
     args = ap.parse_args(argv)
@@ -195,6 +205,9 @@ def main(argv: list[str] | None = None) -> int:
             rows.append(run("streamed", n, args, Path(tmp)))
             if n <= args.whole_up_to:
                 rows.append(run("whole", n, args, Path(tmp)))
+        sweep = [{**run("streamed", args.sweep_inits, argparse.Namespace(
+            **{**vars(args), "block_inits": b}), Path(tmp)), "block_inits": b}
+            for b in args.block_sweep]
     spreads = {m: {"peak_rss": spread([r for r in rows if r["mode"] == m], "peak_rss_mb", 1),
                    "tiles_per_s": spread([r for r in rows if r["mode"] == m], "tiles_per_s", 10)}
                for m in ("streamed", "whole")}
@@ -203,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
                                                   args),
            "spreads": spreads, **{k: getattr(args, k) for k in
                                   ("block_inits", "members", "nfe", "days", "format")}}
+    if sweep:
+        res["block_sweep"] = sweep
     if previous:
         res["previous"] = {k: previous[k] for k in ("provenance", "rows") if k in previous}
     return _write(res, args.out)
