@@ -43,7 +43,7 @@ from typing import Any
 from _provenance import RESULTS, provenance
 
 CHILD = """
-import json, sys, time
+import json, logging, sys, time
 import xarray as xr
 import idff_ts
 from idff_ts.domains.sst.demo import demo_archive_files, demo_checkpoint
@@ -58,6 +58,17 @@ times = ds["time"].values
 # one demo year: beyond it the days repeat (never inside a block; the work is the same)
 inits = [times[i % (times.size - days)] for i in range(n)]
 kw = dict(members=members, nfe=nfe, days=days, device="cpu")
+timings = {"block": [], "finish": []}
+
+
+class Timings(logging.Handler):  # the hindcast's log: each block's time, the output's time
+    def emit(self, record):
+        if record.msg.startswith(("block", "wrote")):
+            timings["block" if record.msg.startswith("block") else "finish"].append(record.args[-1])
+
+
+logging.getLogger("idff_ts.hindcast").addHandler(Timings())
+logging.getLogger("idff_ts.hindcast").setLevel(logging.INFO)
 t0 = time.perf_counter()
 idff_ts.forecast(ds, model, init=inits[:1], **kw)  # warm-up: torch builds its kernels
 warmup = time.perf_counter() - t0
@@ -67,7 +78,10 @@ if mode == "streamed":
 else:
     write_dataset(idff_ts.forecast(ds, model, init=inits, **kw), out)
 wall = time.perf_counter() - t0
-print(json.dumps({"inits": len(inits), "wall_s": wall, "warmup_s": warmup}))
+b = timings["block"]
+q = [sum(p) / len(p) for p in (b[k * len(b) // 4 : (k + 1) * len(b) // 4] for k in range(4)) if p]
+print(json.dumps({"inits": len(inits), "wall_s": wall, "warmup_s": warmup,
+                  "finish_s": sum(timings["finish"]), "block_s_by_quarter": q}))
 """
 
 
@@ -111,6 +125,9 @@ def run(mode: str, n: int, args: argparse.Namespace, tmp: Path) -> dict[str, Any
            "tiles_per_s_range": [round(rates[0], 2), round(rates[-1], 2)],
            "peak_rss_mb": round(max(r["peak_rss_mb"] for r in runs), 1),
            "output_mb": round(runs[0]["output_mb"], 2),
+           "finish_s": round(statistics.median(r.get("finish_s", 0.0) for r in runs), 2),
+           "block_s_by_quarter": [round(statistics.median(q), 3) for q in
+                                  zip(*(r["block_s_by_quarter"] for r in runs), strict=False)],
            "load_1min": [round(r["load_1min"], 1) for r in runs]}
     print(row, flush=True)
     return row
@@ -161,6 +178,16 @@ def markdown(res: dict[str, Any]) -> str:
         lines.append("\nstreamed (now), marginal tiles/s (extra tiles / extra wall between two "
                      "sizes, fixed per-run costs removed): "
                      + ", ".join(f"{k}: {v}" for k, v in marginal.items()))
+    quarters = [r for r in res["rows"] if r["mode"] == "streamed" and r.get("block_s_by_quarter")]
+    if quarters:
+        lines += ["", "Streamed, inside the run (medians over the runs): mean seconds per block in "
+                  "each quarter of the blocks (does a block cost more late in a long run?), and the "
+                  "time to write the output once all blocks are done (layout attrs, netCDF "
+                  "conversion):", "", "| inits | blocks | s/block by quarter | output written in s |",
+                  "|---|---|---|---|"]
+        lines += [f"| {r['inits']} | {-(-r['inits'] // res['block_inits'])} | "
+                  f"{' / '.join(str(x) for x in r['block_s_by_quarter'])} | {r['finish_s']} |"
+                  for r in quarters]
     if res.get("block_sweep"):
         lines += ["", "Block size (streamed, median of the runs): " + ", ".join(
             f"{r['block_inits']} inits/block: {r['tiles_per_s']} tiles/s "

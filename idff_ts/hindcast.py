@@ -117,7 +117,7 @@ def _write_blocks(data: Any, model: Any, blocks: list[list[Any]], mine: list[int
                                 **{k: ds.attrs.get(k, 0) for k in COST_ATTRS}})
         del ds
         ran += 1
-        log.info("block %d/%d (%d inits) in %.1fs", b + 1, len(blocks), len(blocks[b]),
+        log.info("block %d/%d (%d inits) in %.2fs", b + 1, len(blocks), len(blocks[b]),
                  time.perf_counter() - t0)
     return ran
 
@@ -179,8 +179,10 @@ def hindcast(
     if int(rank) != 0:
         return None
     wait_for_blocks(parts, len(blocks), wait_timeout_s)
+    t0 = time.perf_counter()
     _finish(parts, len(blocks), output, seed, int(block_inits), overwrite, dict(attrs or {}))
     shutil.rmtree(parts, ignore_errors=True)
+    log.info("wrote %s (%d blocks) in %.2fs", output, len(blocks), time.perf_counter() - t0)
     return output
 
 
