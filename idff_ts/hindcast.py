@@ -83,8 +83,9 @@ def _check_block_inits(ds: Any, expected: np.ndarray, block: int) -> None:
     got = ds["init"].values
     if got.shape != expected.shape or not np.all(got == expected):
         raise DataError(
-            f"hindcast block {block}: the forecast's init times {got[:3].tolist()}... differ "
-            f"from the requested {expected[:3].tolist()}...; pass init times of the data"
+            f"hindcast block {block}: the forecast's init times {[str(t) for t in got[:3]]}... "
+            f"differ from the requested {[str(t) for t in expected[:3]]}...; pass init times "
+            "of the data"
         )
 
 
@@ -127,6 +128,9 @@ def _finish(parts: Path, n_blocks: int, output: Path, seed: int, block_inits: in
     """Summed costs and the hindcast's attributes into the store, then the output, atomically."""
     from idff_ts.io.regions import export_store, set_store_attrs
 
+    if not store_path(parts).exists():  # e.g. moved into place by a run stopped right after
+        raise DataError(f"every block of {str(output)!r} is marked done but its store "
+                        f"{str(store_path(parts))!r} is missing; remove {str(parts)!r} and rerun")
     markers = read_markers(parts, n_blocks)
     summary: dict[str, Any] = {k: sum(m.get(k, 0) for m in markers) for k in COST_ATTRS}
     summary.update(seed=int(seed), hindcast_blocks=n_blocks, hindcast_block_inits=block_inits,

@@ -168,3 +168,33 @@ def test_cli_streams_with_block_inits(tmp_path):
     bad = CliRunner().invoke(app, [*args[:-1], str(tmp_path / "x.nc"), "--rank", "2",
                                    "--world-size", "2"])
     assert bad.exit_code == 2 and "--rank must be in 0..1" in bad.stderr
+
+
+def test_a_run_stopped_while_writing_the_output_resumes_or_says_what_to_do(setup, tmp_path,
+                                                                          monkeypatch):
+    import shutil
+
+    import idff_ts.io.regions as regions
+
+    ds, model, inits = setup
+    out = tmp_path / "hc.nc"
+    real = regions.export_store
+
+    def stopped(*args, **kw):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(regions, "export_store", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        hindcast(ds, model, out, init=inits[:2], block_inits=1, **KW)
+    assert finished_blocks(out) == [0, 1] and not out.exists()
+    monkeypatch.setattr(regions, "export_store", real)
+    store = parts_folder(out) / "store.zarr"
+    kept = tmp_path / "kept.zarr"
+    shutil.copytree(store, kept)
+    shutil.rmtree(store)
+    with pytest.raises(DataError, match="is missing; remove"):
+        hindcast(ds, model, out, init=inits[:2], block_inits=1, **KW)
+    shutil.copytree(kept, store)  # all blocks done: the rerun only writes the output
+    hindcast(ds, model, out, init=inits[:2], block_inits=1, **KW)
+    with xr.open_dataset(out) as fc:
+        assert fc.sizes["init"] == 2 and np.isfinite(fc["sst"].values).any()
