@@ -1,26 +1,32 @@
-"""Hindcasts over many inits, streamed to disk a block at a time, in one or several processes.
+"""Hindcasts over many inits, streamed into one output a block at a time, in one or several processes.
 
 :func:`hindcast` runs :func:`idff_ts.forecast` on fixed blocks of ``block_inits`` consecutive
-inits and writes each block, as soon as it is sampled, to its own Zarr store in a parts folder
-next to the output (``.<name>.parts/block-000007.zarr``, each written atomically). When every
-block exists, the blocks are concatenated lazily along ``init`` and written to ``output``
-(netCDF or Zarr, atomically, dask streaming chunk by chunk), and the parts folder is removed.
-Memory is bounded by one block (``block_inits`` × series × members × leads × state), not by the
-number of inits.
+inits and writes each block, as soon as it is sampled, into its own ``init`` region of ONE Zarr
+store (:mod:`idff_ts.io.regions`) kept in a hidden parts folder next to the output
+(``.<name>.parts/store.zarr``), then records the block as done (``done/block-000007.json``).
+When every block is done, the store is renamed to a ``.zarr`` output, or converted chunk by
+chunk (one init at a time) into a netCDF output written atomically, and the parts folder is
+removed. Nothing ever holds more than one block (``block_inits`` × series × members × leads ×
+state), and nothing is assembled at the end: memory and time per init do not grow with the
+number of inits. A partly written store is never visible under the output's name.
 
 **Several processes.** Blocks are dealt round-robin: process ``rank`` of ``world_size`` samples
 the blocks ``b`` with ``b % world_size == rank``, on its own device (``device=f"cuda:{rank}"``
-on a multi-GPU node, any node sharing the file system). Ranks other than 0 return after their
-blocks; rank 0 waits for all blocks (a barrier when ``torch.distributed`` is initialised, else
-the parts folder is polled), then assembles the output. Launch the same command once per rank
-(``srun``, ``torchrun``, or by hand with ``--rank/--world-size``).
+on a multi-GPU node, any node sharing the file system), and writes them into the same store
+(regions never share a Zarr chunk). Rank 0 prepares the parts folder; ranks other than 0 return
+after their blocks; rank 0 waits for all blocks (a barrier when ``torch.distributed`` is
+initialised, else the done markers are polled) and writes the output. Launch the same command
+once per rank (``srun``, ``torchrun``, or by hand with ``--rank/--world-size``).
 
 **Identical results for any partition.** Block ``b`` is sampled with its own seed, derived from
 ``(seed, b)`` by :class:`numpy.random.SeedSequence`; its inits, its batch of tiles and its
 seed do not depend on ``world_size`` or on which process runs it, so one process and several
-produce the same file bit for bit. The block size is part of what defines the result (like the
-seed): a different ``block_inits`` gives other (equally valid) member streams. A block already
-present in the parts folder (an interrupted run) is kept, so rerunning resumes.
+produce the same values bit for bit. The block size is part of what defines the result (like
+the seed): a different ``block_inits`` gives other (equally valid) member streams.
+
+**Resuming.** The parts folder records the run's settings (``run.json``: the inits, block size,
+seed, model and forecast options). A rerun with the same settings keeps the blocks marked done
+and samples only the others; a rerun with other settings starts afresh.
 """
 
 from __future__ import annotations
@@ -36,11 +42,25 @@ from typing import Any
 import numpy as np
 
 from idff_ts.errors import ConfigError, DataError
+from idff_ts.hindcast_parts import (
+    finished_blocks,
+    marker_path,
+    parts_folder,
+    prepare_parts,
+    read_markers,
+    run_key,
+    store_path,
+    wait_for_blocks,
+    write_marker,
+)
 
 log = logging.getLogger(__name__)
 
 DEFAULT_BLOCK_INITS = 4
 """Inits per block (and per sampler call) unless told otherwise."""
+
+COST_ATTRS = ("wall_time_s", "network_calls", "n_jvp")
+"""Per-block costs, summed over the blocks in the output's attributes."""
 
 
 def block_seed(seed: int, block: int) -> int:
@@ -59,97 +79,65 @@ def plan_blocks(inits: Sequence[Any], block_inits: int) -> list[list[Any]]:
     return [items[i : i + int(block_inits)] for i in range(0, len(items), int(block_inits))]
 
 
-def parts_folder(output: Path) -> Path:
-    """Where the blocks of ``output`` are written before assembly (hidden, same folder)."""
-    return output.with_name(f".{output.name}.parts")
-
-
-def _block_path(parts: Path, block: int) -> Path:
-    return parts / f"block-{block:06d}.zarr"
+def _check_block_inits(ds: Any, expected: np.ndarray, block: int) -> None:
+    got = ds["init"].values
+    if got.shape != expected.shape or not np.all(got == expected):
+        raise DataError(
+            f"hindcast block {block}: the forecast's init times {[str(t) for t in got[:3]]}... "
+            f"differ from the requested {[str(t) for t in expected[:3]]}...; pass init times "
+            "of the data"
+        )
 
 
 def _write_blocks(data: Any, model: Any, blocks: list[list[Any]], mine: list[int], parts: Path,
                   seed: int, forecast_kw: dict[str, Any]) -> int:
-    """Sample and write this process's blocks (skipping finished ones); returns how many ran."""
+    """Sample this process's unfinished blocks into the store; returns how many ran."""
     from idff_ts.forecast import forecast
-    from idff_ts.io import write_dataset
+    from idff_ts.io.regions import RegionWriter, create_region_store
 
-    ran = 0
+    starts = np.cumsum([0] + [len(b) for b in blocks])
+    store, all_inits, writer, ran = store_path(parts), None, None, 0
     for b in mine:
-        path = _block_path(parts, b)
-        if _finished(path, blocks[b], block_seed(seed, b)):  # by an earlier, interrupted run
+        if marker_path(parts, b).exists():  # by an earlier, interrupted run
             continue
         t0 = time.perf_counter()
         ds = forecast(data, model, init=list(blocks[b]), seed=block_seed(seed, b), **forecast_kw)
-        ds.attrs["hindcast_block"] = b
-        write_dataset(ds, path, overwrite=False)
+        if all_inits is None:
+            all_inits = np.asarray([t for blk in blocks for t in blk], dtype=ds["init"].dtype)
+        _check_block_inits(ds, all_inits[starts[b] : starts[b + 1]], b)
+        try:
+            if writer is None:
+                if not store.exists():
+                    create_region_store(ds, all_inits, store)
+                writer = RegionWriter(store)
+            writer.write(ds, int(starts[b]))
+        except OSError as exc:
+            raise DataError(f"cannot write hindcast block {b} into {str(store)!r}: "
+                            f"{exc.strerror or exc}") from None
+        write_marker(parts, b, {"inits": len(blocks[b]), "seed": block_seed(seed, b),
+                                **{k: ds.attrs.get(k, 0) for k in COST_ATTRS}})
+        del ds
         ran += 1
-        log.info("block %d/%d (%d inits) in %.1fs", b + 1, len(blocks), len(blocks[b]),
+        log.info("block %d/%d (%d inits) in %.2fs", b + 1, len(blocks), len(blocks[b]),
                  time.perf_counter() - t0)
     return ran
 
 
-def _finished(path: Path, inits: list[Any], seed: int) -> bool:
-    """Whether ``path`` holds this very block (same inits and seed); a stale one is removed."""
-    if not path.exists():
-        return False
-    import xarray as xr
+def _finish(parts: Path, n_blocks: int, output: Path, seed: int, block_inits: int,
+            overwrite: bool, attrs: dict[str, Any]) -> Path:
+    """Summed costs and the hindcast's attributes into the store, then the output, atomically."""
+    from idff_ts.io.regions import export_store, set_store_attrs
 
-    try:
-        with xr.open_zarr(path, consolidated=True) as old:
-            same = (old.attrs.get("seed") == seed and old.sizes.get("init") == len(inits)
-                    and bool(np.all(old["init"].values == np.asarray(inits, dtype=old["init"].dtype))))
-    except (OSError, ValueError, KeyError, TypeError):
-        same = False
-    if not same:
-        shutil.rmtree(path, ignore_errors=True)
-    return same
-
-
-def _wait_for_blocks(parts: Path, n_blocks: int, timeout_s: float) -> None:
-    """Rank 0: a ``torch.distributed`` barrier if initialised, else poll the parts folder."""
-    import sys
-
-    if "torch" in sys.modules:
-        import torch.distributed as dist
-
-        if dist.is_available() and dist.is_initialized():
-            dist.barrier()
-    deadline = time.monotonic() + timeout_s
-    missing = [b for b in range(n_blocks) if not _block_path(parts, b).exists()]
-    while missing:
-        if time.monotonic() > deadline:
-            raise DataError(
-                f"hindcast blocks {missing[:5]}{'…' if len(missing) > 5 else ''} did not appear "
-                f"in {str(parts)!r} within {timeout_s:.0f} s; did every rank run?"
-            )
-        time.sleep(1.0)
-        missing = [b for b in missing if not _block_path(parts, b).exists()]
-
-
-def _assemble(parts: Path, n_blocks: int, output: Path, seed: int, block_inits: int,
-              overwrite: bool, attrs: dict[str, Any]) -> Path:
-    """Concatenate the blocks lazily along ``init`` and write ``output`` atomically."""
-    import xarray as xr
-
-    from idff_ts.io import write_dataset
-
-    pieces = [xr.open_zarr(_block_path(parts, b), consolidated=True) for b in range(n_blocks)]
-    try:
-        ds = xr.concat(pieces, dim="init", data_vars="minimal", coords="minimal",
-                       compat="override", join="override", combine_attrs="override")
-        ds.attrs.pop("hindcast_block", None)
-        for key in ("wall_time_s", "network_calls", "n_jvp"):
-            if key in ds.attrs:
-                ds.attrs[key] = sum(p.attrs.get(key, 0) for p in pieces)
-        ds.attrs.update(seed=int(seed), hindcast_blocks=n_blocks, hindcast_block_inits=block_inits,
-                        hindcast_seeds="block b sampled with seed SeedSequence(seed, spawn_key=(b,))")
-        ds.attrs.update(attrs)
-        write_dataset(ds, output, overwrite=overwrite)
-    finally:
-        for piece in pieces:
-            piece.close()
-    return output
+    if not store_path(parts).exists():  # e.g. moved into place by a run stopped right after
+        raise DataError(f"every block of {str(output)!r} is marked done but its store "
+                        f"{str(store_path(parts))!r} is missing; remove {str(parts)!r} and rerun")
+    markers = read_markers(parts, n_blocks)
+    summary: dict[str, Any] = {k: sum(m.get(k, 0) for m in markers) for k in COST_ATTRS}
+    summary.update(seed=int(seed), hindcast_blocks=n_blocks, hindcast_block_inits=block_inits,
+                   hindcast_seeds="block b sampled with seed SeedSequence(seed, spawn_key=(b,))")
+    summary.update(attrs)
+    set_store_attrs(store_path(parts), summary)
+    return export_store(store_path(parts), output, overwrite=overwrite)
 
 
 def hindcast(
@@ -167,6 +155,8 @@ def hindcast(
         block_inits: inits per block and per sampler call (part of the result's definition).
         seed: base seed; block ``b`` uses :func:`block_seed` ``(seed, b)``.
         rank, world_size: this process's share of the blocks (round-robin).
+        wait_timeout_s: how long rank 0 waits for the other ranks' blocks (and they for rank 0
+            to prepare the parts folder).
         attrs: global attributes added to the output (e.g. the command line).
         **forecast_kw: the other options of :func:`idff_ts.forecast` (members, days, nfe,
             device, chunk_members, domain options such as ``boxes`` or ``precision``).
@@ -184,17 +174,21 @@ def hindcast(
     if int(rank) == 0:
         check_output_path(output, overwrite=overwrite)
     blocks = plan_blocks(init, block_inits)
-    parts = parts_folder(output)
-    parts.mkdir(parents=True, exist_ok=True)
     fc = resolve_model(model, forecast_kw.pop("checkpoint", None))
+    parts = parts_folder(output)
+    key = run_key(blocks, seed, getattr(fc, "sha256", None), forecast_kw)
+    prepare_parts(parts, key, int(rank), wait_timeout_s)
     mine = [b for b in range(len(blocks)) if b % int(world_size) == int(rank)]
     _write_blocks(data, fc, blocks, mine, parts, seed, forecast_kw)
     if int(rank) != 0:
         return None
-    _wait_for_blocks(parts, len(blocks), wait_timeout_s)
-    _assemble(parts, len(blocks), output, seed, int(block_inits), overwrite, dict(attrs or {}))
+    wait_for_blocks(parts, len(blocks), wait_timeout_s)
+    t0 = time.perf_counter()
+    _finish(parts, len(blocks), output, seed, int(block_inits), overwrite, dict(attrs or {}))
     shutil.rmtree(parts, ignore_errors=True)
+    log.info("wrote %s (%d blocks) in %.2fs", output, len(blocks), time.perf_counter() - t0)
     return output
 
 
-__all__ = ["DEFAULT_BLOCK_INITS", "block_seed", "hindcast", "parts_folder", "plan_blocks"]
+__all__ = ["DEFAULT_BLOCK_INITS", "block_seed", "finished_blocks", "hindcast", "parts_folder",
+           "plan_blocks"]

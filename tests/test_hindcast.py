@@ -8,14 +8,15 @@ import subprocess
 import sys
 import textwrap
 
+import netCDF4
 import numpy as np
 import pytest
 import xarray as xr
 
 import idff_ts
 from idff_ts.domains.sst.demo import demo_archive_files, demo_checkpoint
-from idff_ts.errors import ConfigError, DataError
-from idff_ts.hindcast import block_seed, hindcast, parts_folder, plan_blocks
+from idff_ts.errors import ConfigError, DataError, OutputExistsError
+from idff_ts.hindcast import block_seed, finished_blocks, hindcast, parts_folder, plan_blocks
 from idff_ts.training.checkpoint import load_checkpoint
 
 KW = {"members": 2, "nfe": 1, "days": 2, "device": "cpu"}
@@ -56,6 +57,9 @@ def test_each_block_is_a_forecast_with_its_block_seed(setup, single):
             got = out["sst"].sel(init=ref["init"].values).values
             np.testing.assert_allclose(got, ref["sst"].values, rtol=0, atol=2.0**-8)
     assert not parts_folder(single).exists()
+    with netCDF4.Dataset(single) as nc:  # CF: flag_values of the mask's stored type
+        assert nc["mask"].flag_values.dtype == nc["mask"].dtype
+        assert nc["sst"].chunking()[:2] == [1, 1]  # one init (and box) per chunk: written once
 
 
 SCRIPT = textwrap.dedent(
@@ -95,20 +99,57 @@ def test_two_processes_write_the_same_file_bit_for_bit(tmp_path):
             assert a[name].values.tobytes() == b[name].values.tobytes(), name
 
 
-def test_zarr_output_and_failure_leaves_no_output(setup, tmp_path):
+def test_zarr_output_and_failure_leaves_no_output(setup, single, tmp_path):
     ds, model, inits = setup
     out = tmp_path / "hc.zarr"
-    hindcast(ds, model, out, init=inits[:2], block_inits=1, **KW)
-    with xr.open_zarr(out) as z:
-        assert z.sizes["init"] == 2 and z["sst"].dtype == np.float32
+    hindcast(ds, model, out, init=inits, block_inits=BLOCK, seed=3, **KW)
+    with xr.open_zarr(out) as z, xr.open_dataset(single) as nc:
+        assert z["sst"].dtype == np.float32 and z["sst"].encoding["chunks"][0] == 1
+        for name in ("sst", "sst_anomaly", "valid_time"):  # the same quantised values
+            assert z[name].values.tobytes() == nc[name].values.tobytes(), name
+        assert z.attrs["hindcast_blocks"] == nc.attrs["hindcast_blocks"] == 3
     bad = tmp_path / "bad.nc"
     late = np.datetime64("2999-01-01")
     with pytest.raises(DataError):
         hindcast(ds, model, bad, init=[inits[0], late], block_inits=1, **KW)
-    assert not bad.exists()
-    assert (parts_folder(bad) / "block-000000.zarr").exists()  # kept: a rerun resumes from it
-    hindcast(ds, model, bad, init=inits[:1], block_inits=1, **KW)
+    assert not bad.exists() and finished_blocks(bad) == [0]  # kept for a rerun
+    hindcast(ds, model, bad, init=inits[:1], block_inits=1, **KW)  # other settings: afresh
     assert bad.exists() and not parts_folder(bad).exists()
+    with pytest.raises(OutputExistsError):
+        hindcast(ds, model, bad, init=inits[:1], block_inits=1, overwrite=False, **KW)
+
+
+def test_an_interrupted_run_resumes_with_its_finished_blocks(setup, single, tmp_path,
+                                                             monkeypatch):
+    ds, model, inits = setup
+    module = sys.modules["idff_ts.forecast"]
+    real, calls = module.forecast, []
+
+    def interrupted(*args, **kw):
+        calls.append(list(kw["init"]))
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(*args, **kw)
+
+    monkeypatch.setattr(module, "forecast", interrupted)
+    out = tmp_path / "hc.nc"
+    with pytest.raises(KeyboardInterrupt):
+        hindcast(ds, model, out, init=inits, block_inits=BLOCK, seed=3, **KW)
+    assert not out.exists() and finished_blocks(out) == [0]
+    with xr.open_zarr(parts_folder(out) / "store.zarr") as store, \
+            xr.open_dataset(single) as ref:  # the full layout, block 0 written, one init a chunk
+        assert store.sizes["init"] == N_INITS and store["sst"].encoding["chunks"][0] == 1
+        np.testing.assert_array_equal(store["init"].values, ref["init"].values)
+        first = store["sst"].isel(init=slice(0, BLOCK)).values
+        assert first.tobytes() == ref["sst"].isel(init=slice(0, BLOCK)).values.tobytes()
+        assert np.isnan(store["sst"].isel(init=slice(BLOCK, None)).values).all()  # not yet
+    calls.clear()
+    monkeypatch.setattr(module, "forecast", lambda *a, **kw: calls.append(kw["init"]) or real(*a, **kw))
+    hindcast(ds, model, out, init=inits, block_inits=BLOCK, seed=3, **KW)
+    assert len(calls) == 2  # blocks 1 and 2 only
+    with xr.open_dataset(out) as a, xr.open_dataset(single) as b:
+        for name in ("sst", "sst_anomaly", "valid_time"):
+            assert a[name].values.tobytes() == b[name].values.tobytes(), name
 
 
 def test_cli_streams_with_block_inits(tmp_path):
@@ -127,3 +168,33 @@ def test_cli_streams_with_block_inits(tmp_path):
     bad = CliRunner().invoke(app, [*args[:-1], str(tmp_path / "x.nc"), "--rank", "2",
                                    "--world-size", "2"])
     assert bad.exit_code == 2 and "--rank must be in 0..1" in bad.stderr
+
+
+def test_a_run_stopped_while_writing_the_output_resumes_or_says_what_to_do(setup, tmp_path,
+                                                                          monkeypatch):
+    import shutil
+
+    import idff_ts.io.regions as regions
+
+    ds, model, inits = setup
+    out = tmp_path / "hc.nc"
+    real = regions.export_store
+
+    def stopped(*args, **kw):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(regions, "export_store", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        hindcast(ds, model, out, init=inits[:2], block_inits=1, **KW)
+    assert finished_blocks(out) == [0, 1] and not out.exists()
+    monkeypatch.setattr(regions, "export_store", real)
+    store = parts_folder(out) / "store.zarr"
+    kept = tmp_path / "kept.zarr"
+    shutil.copytree(store, kept)
+    shutil.rmtree(store)
+    with pytest.raises(DataError, match="is missing; remove"):
+        hindcast(ds, model, out, init=inits[:2], block_inits=1, **KW)
+    shutil.copytree(kept, store)  # all blocks done: the rerun only writes the output
+    hindcast(ds, model, out, init=inits[:2], block_inits=1, **KW)
+    with xr.open_dataset(out) as fc:
+        assert fc.sizes["init"] == 2 and np.isfinite(fc["sst"].values).any()

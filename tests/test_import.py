@@ -51,3 +51,27 @@ def test_public_names_resolve_lazily():
         assert "nope" in str(err)
     else:  # pragma: no cover
         raise AssertionError("expected AttributeError")
+
+
+def test_demo_forecast_imports_no_scipy_of_its_own(tmp_path):
+    """``idff-ts forecast`` on the bundled demo imports no scipy module itself (issue 15):
+    OT-CFM's assignment solver (scipy.optimize) is imported only when training OT-CFM.
+
+    dask.array, which xarray imports with its first array when dask is installed, loads
+    scipy.sparse and scipy.fft for its own chunk types; those are loaded first and allowed.
+    """
+    _run(
+        "import sys\n"
+        "import dask.array\n"
+        "before = {m for m in sys.modules if m.split('.')[0] == 'scipy'}\n"
+        "from typer.testing import CliRunner\n"
+        "from idff_ts.cli import app\n"
+        f"out = {str(tmp_path / 'fc.nc')!r}\n"
+        "r = CliRunner().invoke(app, ['forecast', '--days', '2', '-m', '2', '--nfe', '1', '-q',"
+        " '-o', out])\n"
+        "assert r.exit_code == 0, r.output\n"
+        "import xarray as xr\n"
+        "assert xr.open_dataset(out).sizes['member'] == 2\n"
+        "new = sorted(m for m in sys.modules if m.split('.')[0] == 'scipy' and m not in before)\n"
+        "assert not new, new\n"
+    )

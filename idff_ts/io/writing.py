@@ -68,6 +68,11 @@ def _prepare(ds: xr.Dataset, fmt: Format, compression_level: int) -> tuple[xr.Da
         if fmt == "netcdf" and var.dtype.kind in "iuf":
             enc.update(zlib=True, complevel=int(compression_level))
         enc.update(_quantise_encoding(var, fmt))
+        chunks = var.encoding.get("chunksizes")
+        if fmt == "netcdf" and chunks is not None and len(chunks) == var.ndim and all(
+            0 < c <= n for c, n in zip(chunks, var.shape, strict=True)
+        ):
+            enc["chunksizes"] = tuple(int(c) for c in chunks)  # e.g. one init per chunk
         if enc:
             encoding[str(name)] = enc
     return ds, encoding
@@ -162,11 +167,24 @@ def _write_netcdf(ds: xr.Dataset, path: Path, encoding: dict, overwrite: bool = 
 
 def _write_zarr(ds: xr.Dataset, path: Path, encoding: dict, overwrite: bool = True) -> None:
     tmp = _temp_sibling(path, "tmp")
-    old = _temp_sibling(path, "old")
     try:
         # Zarr format 2 with consolidated metadata: read by every zarr/xarray version without
         # warnings (fixed-width strings and consolidation have no Zarr v3 spec yet).
         ds.to_zarr(tmp, mode="w", encoding=encoding, zarr_format=2, consolidated=True)
+        move_store_into_place(tmp, path, overwrite)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+def move_store_into_place(store: Path, path: Path, overwrite: bool = True) -> None:
+    """Rename the complete Zarr store ``store`` to ``path`` (same folder, so atomic).
+
+    An existing ``path`` is moved aside first and deleted last (only with ``overwrite``); if
+    the final rename fails, the old store is put back.
+    """
+    old = _temp_sibling(path, "old")
+    try:
         if path.exists():
             if not overwrite:
                 raise OutputExistsError(
@@ -174,14 +192,12 @@ def _write_zarr(ds: xr.Dataset, path: Path, encoding: dict, overwrite: bool = Tr
                 )
             os.replace(path, old)
         try:
-            os.replace(tmp, path)
+            os.replace(store, path)
         except BaseException:
             if old.exists() and not path.exists():
                 os.replace(old, path)
             raise
     finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
         if old.exists():
             shutil.rmtree(old, ignore_errors=True)
 
@@ -205,4 +221,4 @@ def write_table(df: Any, path: str | os.PathLike[str], *, overwrite: bool = True
     return path
 
 
-__all__ = ["write_dataset", "write_table"]
+__all__ = ["move_store_into_place", "write_dataset", "write_table"]

@@ -36,7 +36,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import torch
-from scipy.optimize import linear_sum_assignment
 
 from idff_ts.config import ModelConfig, SamplerConfig
 from idff_ts.errors import ConfigError
@@ -65,6 +64,8 @@ def ot_permutation(
     ``B`` rows make the optimal plan a permutation, solved exactly by
     :func:`scipy.optimize.linear_sum_assignment`.
     """
+    from scipy.optimize import linear_sum_assignment  # only when training OT-CFM (slow import)
+
     b = x0.shape[0]
     a = x0.reshape(b, -1).double()
     c = x1.reshape(b, -1).double()
