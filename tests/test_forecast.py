@@ -103,7 +103,9 @@ def test_model_time_with_trajectories_uses_data_times_for_valid_time():
     ds = forecast(data, m, horizon=4, members=3, init=inits, device="cpu")
     assert ds["state"].dims == ("init", "trajectory", "lead", "member", "variable")
     np.testing.assert_allclose(ds["lead"].values, 0.05 * np.arange(1, 5))
-    assert ds["lead"].attrs["units"] == "model time"
+    # CF-valid: dimensionless model time, explained in a comment (issue 14 item 1)
+    assert ds["lead"].attrs["units"] == ds["init"].attrs["units"] == "1"
+    assert "dimensionless model time" in ds["lead"].attrs["comment"]
     # exact equality with the data's own times (evaluate selects the truth exactly)
     np.testing.assert_array_equal(ds["valid_time"].values[1], data["time"].values[6:10])
 

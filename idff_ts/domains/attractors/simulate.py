@@ -172,7 +172,7 @@ def simulate_attractor(
 
     Returns:
         ``DataArray`` named ``"state"`` with dims ``(trajectory, time, variable)``, float64; the
-        ``time`` coord is model time from 0 (``units = "model time units"``), ``variable`` holds
+        ``time`` coord is dimensionless model time from 0 (``units = "1"``), ``variable`` holds
         the variable names and ``attrs`` the system, its parameters (``param_<name>``), ``dt``,
         ``seed``, ``obs_noise``, ``spinup_steps`` and the solver settings (all netCDF-safe).
     """
@@ -249,7 +249,8 @@ def _as_dataarray(
             "time": xr.Variable(
                 "time",
                 dt * np.arange(n_steps),
-                attrs={"units": "model time units", "long_name": "model time"},
+                attrs={"units": "1", "long_name": "model time",
+                       "comment": "dimensionless time of the ODE system"},
             ),
             "variable": list(variables),
         },

@@ -27,11 +27,20 @@ log = logging.getLogger("idff_ts.forecast")
 CF_VAR_ATTRS = ("units", "long_name", "standard_name", "description", "comment")
 
 
+#: Unit strings of numeric time that are no CF (UDUNITS) unit: written as the dimensionless "1".
+NON_CF_TIME_UNITS = {"", "model time", "model time units", "time steps", "steps"}
+DIMENSIONLESS_COMMENT = (
+    "dimensionless model time: the data's numeric time axis carries no physical unit, so init, "
+    "lead and valid_time are in its own numbers (units = 1)"
+)
+
+
 def _time_units(da: xr.DataArray, time_dim: str, info: dict[str, Any]) -> str:
-    fallback = info.get("time_step_units", "time steps")
+    """The data's time unit when it has a CF one, else ``"1"`` (dimensionless model time)."""
+    unit = str(info.get("time_step_units", ""))
     if time_dim in da.coords:
-        return str(da[time_dim].attrs.get("units", fallback))
-    return str(fallback)
+        unit = str(da[time_dim].attrs.get("units", unit))
+    return "1" if unit.strip().lower() in NON_CF_TIME_UNITS else unit
 
 
 def forecast_coords(meta: dict[str, Any], members: int, k_slots: int, time_units: str) -> dict:
@@ -44,7 +53,10 @@ def forecast_coords(meta: dict[str, Any], members: int, k_slots: int, time_units
     else:
         lead_values = slots * step
         time_attrs = {"units": time_units}
-    unit = "days" if kind == "datetime" else time_units
+        if time_units == "1":
+            time_attrs["comment"] = DIMENSIONLESS_COMMENT
+    unit = "days" if kind == "datetime" else (
+        "model time" if time_units == "1" else time_units)
     return {
         "init": ("init", times[idx], {
             "standard_name": "forecast_reference_time",

@@ -49,7 +49,7 @@ def test_output_layout_and_metadata() -> None:
     assert list(da["variable"].values) == ["x", "y", "z"]
     np.testing.assert_array_equal(da["trajectory"].values, [0, 1, 2])
     np.testing.assert_allclose(da["time"].values, 0.05 * np.arange(50))
-    assert da["time"].attrs["units"] == "model time units"
+    assert da["time"].attrs["units"] == "1"  # CF: dimensionless
     assert da.attrs["system"] == "lorenz63"
     assert da.attrs["param_rho"] == 28.0 and da.attrs["dt"] == 0.05
     assert da.attrs["seed"] == 1 and da.attrs["obs_noise"] == 0.0
