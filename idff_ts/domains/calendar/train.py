@@ -14,6 +14,7 @@ the labels and the search record (:func:`calendar_info`).
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,8 @@ VAL_FRACTION = 0.15
 DEFAULT_HORIZON = {"daily": 7, "weekly": 8, "monthly": 6, "yearly": 5}
 DERIVED = ("state_shape", "context", "horizon")
 
+
+log = logging.getLogger(__name__)
 
 def _overrides(given: Any, cls: type, what: str) -> dict[str, Any]:
     """The fields a user set: a dict as given, a dataclass' fields that differ from defaults."""
@@ -132,7 +135,7 @@ def fit_calendar(
     fc = tuned.fit.forecaster
     fc.data_info = calendar_info(da, dim, times, state_dims, tuned, n_train, n_val, budget)
     if progress:
-        print(tuned.summary())
+        log.info("%s", tuned.summary())
     if out_dir is not None:
         _save(fc, tuned, out_dir, n_train, n_val)
     return fc

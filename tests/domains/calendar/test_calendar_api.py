@@ -3,6 +3,8 @@ evaluate for each cadence, land, gaps, pandas and Datasets, save/load, init='all
 
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -173,7 +175,8 @@ def test_bad_inputs_name_time_dim(tiny):
         idff_ts.forecast(da, model, days=30)
 
 
-def test_given_knobs_are_fixed_and_the_choice_is_stored_and_printed(tiny, capsys):
+def test_given_knobs_are_fixed_and_the_choice_is_stored_and_logged(tiny, caplog):
+    caplog.set_level(logging.INFO, logger="idff_ts.domains.calendar")
     s = weekly_with_gaps().ffill()
     model = idff_ts.fit(s, context=2, trend="diff", seasonal=True, horizon=2, tune_budget_s=600,
                         model={**tiny["model"], "sigma": 0.5}, train=tiny["train"])
@@ -186,9 +189,10 @@ def test_given_knobs_are_fixed_and_the_choice_is_stored_and_printed(tiny, capsys
     best = min(trials, key=lambda t: t["val_crps"])
     assert model.data_info["candidate"] == best["candidate"]
     assert model.cfg.sigma == 0.5 and model.cfg.context == 2
-    assert "autotune chose" in capsys.readouterr().out
+    assert "autotune chose" in caplog.text
+    caplog.clear()
     quiet = idff_ts.fit(s, tune=False, horizon=2, progress=False, phase=True, **tiny)
-    assert capsys.readouterr().out == "" and quiet.data_info["candidate"]["phase"] is True
+    assert "autotune chose" not in caplog.text and quiet.data_info["candidate"]["phase"] is True
     assert quiet.cfg.state_shape == (3,)  # the series and its two phase channels
 
 
