@@ -33,6 +33,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from _bench_tasks import score_table
 from _provenance import RESULTS, provenance
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -89,7 +90,7 @@ def score(td: Any, model: Any, split: str, seed: int, stride: int, nfe: int, gam
 
     sampler = SamplerConfig(nfe=nfe, gamma1=gamma1, endpoint=step)
     fc, scores = runner.forecast_and_score(td, model, split, MEMBERS, seed, stride, sampler)
-    _, per_lead, means = runner.score_table(scores)
+    _, per_lead, means = score_table(scores)
     calls = int(fc.attrs.get("network_calls", 0))
     return per_lead, {**means, "nfe_counted": calls / td.task.horizon}
 
