@@ -44,6 +44,7 @@ def forecast(
     nfe: int | None = None,
     gamma1: float | None = None,
     gamma2: float | None = None,
+    endpoint: str | None = None,
     device: str = "auto",
     checkpoint: str | os.PathLike[str] | None = None,
     chunk_members: int | None = None,
@@ -85,6 +86,10 @@ def forecast(
             the checkpoint's variable name).
         nfe, gamma1, gamma2: sampler overrides (network calls per slot, momentum γ1,
             curvature γ2); default: the settings stored with the model.
+        endpoint: IDFF's bridge step (:class:`~idff_ts.config.SamplerConfig`): ``"mean"``
+            (the paper's step), ``"gaussian"`` or ``"distributional"`` (posterior sampling,
+            for a model trained with that ``posterior`` head) or ``"auto"``; default: the
+            model's stored setting. Other methods ignore it.
         device: ``"auto"`` (CUDA if available, else CPU), ``"cpu"``, ``"cuda"``, ``"cuda:N"``.
         checkpoint: a checkpoint path (alternative to ``model``).
         chunk_members: roll out this many members at a time to bound memory (same result).
@@ -130,7 +135,8 @@ def forecast(
         series_dim=series_dim, options={k: v for k, v in options.items() if v is not None},
     )
     run = EnsembleSettings(
-        members=members, seed=seed, nfe=nfe, gamma1=gamma1, gamma2=gamma2, device=device,
+        members=members, seed=seed, nfe=nfe, gamma1=gamma1, gamma2=gamma2, endpoint=endpoint,
+        device=device,
         chunk_members=chunk_members, progress=progress,
     )
     return domain.forecast(data, fc, request, run)

@@ -123,6 +123,15 @@ class Device(str, enum.Enum):
     cuda = "cuda"
 
 
+class Endpoint(str, enum.Enum):
+    """IDFF's bridge step (``SamplerConfig.endpoint``)."""
+
+    auto = "auto"
+    mean = "mean"
+    gaussian = "gaussian"
+    distributional = "distributional"
+
+
 def _setup_logging(verbose: int) -> None:
     level = logging.WARNING if verbose <= 0 else logging.INFO if verbose == 1 else logging.DEBUG
     root = logging.getLogger("idff_ts")

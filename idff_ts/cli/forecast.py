@@ -12,6 +12,7 @@ import typer
 
 from idff_ts.cli.app import (
     Device,
+    Endpoint,
     app,
     command_line,
     print_items,
@@ -20,7 +21,7 @@ from idff_ts.cli.app import (
     train_hint,
 )
 from idff_ts.cli.domain_options import domain_option_values
-from idff_ts.cli.hindcast import run_streamed, wants_streaming
+from idff_ts.cli.hindcast import endpoint_value, run_streamed, wants_streaming
 from idff_ts.errors import ConfigError, DataError, UsageError
 
 
@@ -109,8 +110,8 @@ def run_forecast(flags: dict[str, Any], output: Path, quiet: bool) -> None:
     ds = forecast(
         source.data, model, days=flags["days"], horizon=flags["horizon"],
         members=flags["members"], seed=flags["seed"], init=inits, nfe=flags["nfe"],
-        gamma1=flags["gamma1"], gamma2=flags["gamma2"], device=flags["device"].value,
-        chunk_members=flags["chunk_members"], progress=show_progress(quiet), **options,
+        gamma1=flags["gamma1"], gamma2=flags["gamma2"], endpoint=endpoint_value(flags),
+        device=flags["device"].value, chunk_members=flags["chunk_members"], progress=show_progress(quiet), **options,
     )
     ds.attrs["history"] = f"{history_line(command_line())}\n{ds.attrs['history']}"
     ds.attrs["input_data"] = source.source
@@ -147,6 +148,11 @@ def forecast_cmd(
     nfe: int | None = typer.Option(None, "--nfe", min=1, help="Network calls per slot."),
     gamma1: float | None = typer.Option(None, "--gamma1", min=0.0, help="Momentum term γ1."),
     gamma2: float | None = typer.Option(None, "--gamma2", min=0.0, help="Curvature term γ2."),
+    endpoint: Endpoint | None = typer.Option(
+        None, "--endpoint",
+        help="IDFF's bridge step: mean (the paper's) or a posterior draw (gaussian / "
+        "distributional, for a model trained with that head); default: the model's.",
+    ),
     init: list[str] | None = typer.Option(
         None, "--init",
         help="Init time(s): dates or numbers (repeat or comma-separate); 'last' (default with "

@@ -42,6 +42,7 @@ class EnsembleSettings:
     nfe: int | None = None
     gamma1: float | None = None
     gamma2: float | None = None
+    endpoint: str | None = None
     device: str = "auto"
     chunk_members: int | None = None
     progress: bool | Callable[[], None] = False
@@ -106,7 +107,7 @@ def sample_ensemble(model: Forecaster, encoded: Encoded, run: EnsembleSettings) 
     from idff_ts.forecasting.options import resolve_device, resolve_sampler
 
     run.check()
-    sampler = resolve_sampler(model.sampler, run.nfe, run.gamma1, run.gamma2)
+    sampler = resolve_sampler(model.sampler, run.nfe, run.gamma1, run.gamma2, run.endpoint)
     device = resolve_device(run.device)
     try:
         model.check_context(encoded.context)

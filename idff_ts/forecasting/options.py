@@ -101,11 +101,13 @@ def resolve_horizon(
 
 
 def resolve_sampler(
-    sampler: SamplerConfig, nfe: int | None, gamma1: float | None, gamma2: float | None
+    sampler: SamplerConfig, nfe: int | None, gamma1: float | None, gamma2: float | None,
+    endpoint: str | None = None,
 ) -> SamplerConfig:
-    """The model's sampler with the given overrides (``None`` keeps the stored value)."""
-    changes = {k: v for k, v in (("nfe", nfe), ("gamma1", gamma1), ("gamma2", gamma2))
-               if v is not None}
+    """The model's sampler with the given overrides (``None`` keeps the stored value); a bad
+    value is a :class:`ConfigError` from :class:`SamplerConfig`."""
+    pairs = (("nfe", nfe), ("gamma1", gamma1), ("gamma2", gamma2), ("endpoint", endpoint))
+    changes = {k: v for k, v in pairs if v is not None}
     return replace(sampler, **changes) if changes else sampler
 
 

@@ -93,6 +93,7 @@ def provenance_attrs(
         attrs["sampler_gamma1"] = float(sampler.gamma1)
         attrs["sampler_gamma2"] = float(sampler.gamma2)
         attrs["sampler_schedule"] = str(sampler.schedule)
+        attrs["sampler_endpoint"] = str(sampler.endpoint)
     if seed is not None:
         attrs["seed"] = int(seed)
     if ensemble_size is not None:

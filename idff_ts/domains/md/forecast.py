@@ -57,7 +57,8 @@ def _resolve_angle_model(model: Forecaster | str | os.PathLike[str]) -> Forecast
 
 
 _REQUEST_KEYS = ("init", "days", "horizon", "var", "time_dim", "series_dim")
-_RUN_KEYS = ("members", "seed", "nfe", "gamma1", "gamma2", "device", "chunk_members", "progress")
+_RUN_KEYS = ("members", "seed", "nfe", "gamma1", "gamma2", "endpoint", "device", "chunk_members",
+             "progress")
 
 
 def forecast_angles(

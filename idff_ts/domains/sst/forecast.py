@@ -19,7 +19,7 @@ NCEI layout, or tiles); ``model`` an SST tile Forecaster; ``days`` / ``horizon``
 daily leads ``K`` (give one; default the model's, 7); ``members`` the ensemble size ``M``;
 ``seed`` the base seed; ``init`` the init date(s) (default: the latest day); ``var`` the SST
 variable (default ``sst``); ``boxes`` a subset of the model's boxes; ``nfe``, ``gamma1``,
-``gamma2`` sampler overrides; ``device`` ``auto|cpu|cuda|cuda:N``; ``chunk_members`` members per
+``gamma2``, ``endpoint`` sampler overrides; ``device`` ``auto|cpu|cuda|cuda:N``; ``chunk_members`` members per
 batch (bounds memory; same result); ``progress`` a bar over slots or a callable run after each.
 
 Errors: DataError for an init outside the archive, a missing day in the input window, missing
@@ -50,8 +50,8 @@ def forecast_sst(
     data: Any, model: Forecaster, *, days: float | None = None, horizon: int | None = None,
     members: int = 20, seed: int = 0, init: Any = None, var: str | None = None,
     boxes: Sequence[int] | None = None, nfe: int | None = None, gamma1: float | None = None,
-    gamma2: float | None = None, device: str = "auto", chunk_members: int | None = None,
-    progress: bool | Callable[[], None] = False,
+    gamma2: float | None = None, endpoint: str | None = None, device: str = "auto",
+    chunk_members: int | None = None, progress: bool | Callable[[], None] = False,
 ) -> xr.Dataset:
     """Ensemble forecast of SST tiles: encode, sample, decode (module docstring)."""
     from idff_ts.domains.base import ForecastRequest
@@ -61,7 +61,8 @@ def forecast_sst(
     request = ForecastRequest(init=init, days=days, horizon=horizon, var=var,
                               options={} if boxes is None else {"boxes": boxes})
     run = EnsembleSettings(members=members, seed=seed, nfe=nfe, gamma1=gamma1, gamma2=gamma2,
-                           device=device, chunk_members=chunk_members, progress=progress)
+                           endpoint=endpoint, device=device, chunk_members=chunk_members,
+                           progress=progress)
     return SSTDomain().forecast(data, model, request, run)
 
 
