@@ -104,7 +104,7 @@ PROFILES: dict[str, dict[str, Any]] = {
             "sst-wa4": {"train": {"max_epochs": 30, "limit_train_batches": 30, "val_inits": 48,
                                   "val_members": 12}, "test_stride": 4},
             "polyala": {"train": {"max_epochs": 60}, "test_stride": 5},
-            "sst-demo": {"train": {"max_epochs": 40, "limit_train_batches": 30, "val_inits": 4,
+            "sst-demo": {"train": {"max_epochs": 100, "limit_train_batches": 30, "val_inits": 4,
                                    "val_members": 8, "val_batch_size": 4},
                          "test_stride": 45, "members": 8},
         },

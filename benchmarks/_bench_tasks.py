@@ -80,10 +80,12 @@ def standardise_sst(task: Any, splits: dict[str, Any]) -> tuple[dict[str, Any], 
 
 
 def fit_method(td: TaskData, spec: Any, seed: int, train_over: dict, out_dir: Path,
-               model_over: dict | None = None, gamma1: float = 0.0) -> Any:
+               model_over: dict | None = None, gamma1: float = 0.0,
+               resume_from: Path | None = None) -> Any:
     """Train ``spec``'s method on the task's train split; validation CRPS with ``spec``'s own
     sampler at its reported NFE (``spec.val_nfe``, γ1 ``gamma1``) selects the checkpoint.
-    ``model_over`` overrides the task's model config (e.g. ``{"sigma": 2.0}``)."""
+    ``model_over`` overrides the task's model config (e.g. ``{"sigma": 2.0}``);
+    ``resume_from`` continues a Lightning ``last.ckpt`` of the same training."""
     from idff_ts.config import SamplerConfig
     from idff_ts.domains.registry import get_domain
 
@@ -93,7 +95,7 @@ def fit_method(td: TaskData, spec: Any, seed: int, train_over: dict, out_dir: Pa
         model=task.model_config(**(model_over or {})),
         train=task.train_config(**{**train_over, "seed": seed, "val_nfe": spec.val_nfe}),
         sampler=SamplerConfig(nfe=spec.val_nfe, gamma1=gamma1, solver=spec.solver),
-        method=spec.method, out_dir=out_dir, progress=False,
+        method=spec.method, out_dir=out_dir, progress=False, resume_from=resume_from,
     )
     if td.kind == "angles":
         from idff_ts.domains.md import fit_angles

@@ -17,6 +17,9 @@ Reference rows (persistence, probabilistic persistence, climatology) and the sta
     python benchmarks/run.py --profile quick                       # every quick task
     python benchmarks/run.py --profile quick --tasks lorenz63 --methods idff,ddpm-ddim
     python benchmarks/leaderboard.py                               # render the tables
+
+``--resume`` reuses the finished trainings of an earlier run in the same ``--work`` folder and
+continues the interrupted ones or those a raised epoch cap extends (:mod:`_bench_resume`).
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ from _provenance import RESULTS, provenance
 
 RUNS = RESULTS / "runs"
 BASE_PROVENANCE: dict[str, Any] = {}
+RESUME = {"on": False}
 __all__ = ["PROFILES", "SCHEMA", "fit_method", "forecast_and_score", "load_task", "main", "rows"]
 
 
@@ -67,17 +71,42 @@ def _model_over(spec: RowSpec, cfg: dict[str, Any], td: TaskData, train: dict[st
 
 
 def _train(td: TaskData, spec: RowSpec, cfg: dict, seed: int, st: dict, work: Path, cache: dict):
-    """Train (or take from ``cache``) ``spec`` with configuration ``cfg`` and ``seed``."""
+    """Train (or take from ``cache``, or with ``--resume`` reuse or continue from ``work``)
+    ``spec`` with configuration ``cfg`` and ``seed``."""
     over = _model_over(spec, cfg, td, st["train"])
     key = (spec.label, json.dumps(over, sort_keys=True), seed)
     if key not in cache:
         out = work / td.name / f"{spec.label}__c{len(cache)}__seed{seed}"
         t0 = time.perf_counter()
-        model = fit_method(td, spec, seed, st["train"], out, model_over=over, gamma1=cfg["gamma1"])
+        mode, path = _resume_plan(spec, cfg, over, seed, st, out)
+        if mode == "reuse":
+            from idff_ts.training.checkpoint import load_checkpoint
+
+            model = load_checkpoint(path)
+        else:
+            model = fit_method(td, spec, seed, st["train"], out, model_over=over,
+                               gamma1=cfg["gamma1"], resume_from=path)
         budget = (training_summary(out / "model.pt", st["cap"], PATIENCE)
                   if spec.method not in ("persistence", "prob-persistence", "climatology") else {})
+        if budget and RESUME["on"]:
+            budget["resume"] = mode
         cache[key] = (model, time.perf_counter() - t0, budget)
     return cache[key]
+
+
+def _resume_plan(spec: RowSpec, cfg: dict, over: dict, seed: int, st: dict,
+                 out: Path) -> tuple[str, Path | None]:
+    """What ``--resume`` does with ``out`` (:mod:`_bench_resume`); ``fresh`` without it."""
+    if not RESUME["on"] or spec.method in ("persistence", "prob-persistence", "climatology"):
+        return "fresh", None
+    from _bench_resume import plan
+
+    want = {"method": spec.method, "model": over,
+            "sampler": {"nfe": spec.val_nfe, "gamma1": cfg["gamma1"], "solver": spec.solver},
+            "train": {**st["train"], "seed": seed, "val_nfe": spec.val_nfe}}
+    mode, path = plan(out, want, st["cap"])
+    logging.info("%s: %s%s", out.name, mode, f" ({path.name})" if path else "")
+    return mode, path
 
 
 def _sampler(spec: RowSpec, gamma1: float) -> Any:
@@ -213,12 +242,15 @@ def main(argv: list[str] | None = None) -> int:
                     help="OISST files / glob for SST tile tasks without a bundled archive")
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--threads", type=int, default=1, help="torch CPU threads")
+    ap.add_argument("--resume", action="store_true",
+                    help="reuse or continue the trainings already in --work (_bench_resume)")
     args = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stderr)
     import torch
 
     torch.set_num_threads(args.threads)
     DEVICE["name"] = args.device
+    RESUME["on"] = bool(args.resume)
     BASE_PROVENANCE = provenance(device=args.device)
     prof = PROFILES[args.profile]
     specs = rows(args.profile)
