@@ -1,0 +1,54 @@
+"""``run.py --resume``: a rerun reuses finished trainings bit for bit, and a raised epoch cap
+continues the trainings that ran into the old one instead of starting them afresh."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from test_run import _load
+
+ARGS = ["--profile", "smoke", "--methods", "idff", "--seeds", "0"]
+
+
+def _results(out: Path) -> list[dict]:
+    return [json.loads(f.read_text()) for f in sorted((out / "smoke" / "lorenz63").glob("*.json"))]
+
+
+def test_resume_reuses_then_continues_under_a_higher_cap(tmp_path: Path, monkeypatch) -> None:
+    run = _load("run")
+    work = tmp_path / "work"
+    assert run.main([*ARGS, "--out", str(tmp_path / "a"), "--work", str(work)]) == 0
+    first = _results(tmp_path / "a")[0]
+    assert first["training"]["epochs_run"] == 2 and "resume" not in first["training"]
+
+    assert run.main([*ARGS, "--resume", "--out", str(tmp_path / "b"), "--work", str(work)]) == 0
+    again = _results(tmp_path / "b")[0]
+    assert again["training"]["resume"] == "reuse"
+    assert again["checkpoint_sha256"] == first["checkpoint_sha256"]
+    assert again["mean_over_leads"] == first["mean_over_leads"]
+
+    smoke = run.PROFILES["smoke"]["tasks"]["lorenz63"]
+    monkeypatch.setitem(smoke, "train", {**smoke["train"], "max_epochs": 3})
+    assert run.main([*ARGS, "--resume", "--out", str(tmp_path / "c"), "--work", str(work)]) == 0
+    longer = _results(tmp_path / "c")[0]
+    assert longer["training"]["resume"] == "continue"
+    assert longer["training"]["epochs_run"] == 3 and longer["training"]["max_epochs"] == 3
+
+
+def test_plan_refuses_another_definition(tmp_path: Path) -> None:
+    resume = _load("_bench_resume")
+    run = _load("run")
+    work = tmp_path / "work"
+    assert run.main([*ARGS, "--out", str(tmp_path / "a"), "--work", str(work)]) == 0
+    folder = next((work / "lorenz63").glob("idff__c0__seed0"))
+    stored = json.loads(json.dumps(resume._stored(folder)[0]))
+    want = {"method": "idff", "model": {k: stored["model"][k] for k in ("sigma",)},
+            "sampler": stored["sampler"], "train": dict(stored["train"])}
+    assert resume.plan(folder, want, 2) == ("reuse", folder / "model.pt")
+    assert resume.plan(folder, want, 5) == ("continue", folder / "last.ckpt")
+    assert resume.plan(folder, want, 1)[0] == "fresh"  # it ran past a lower cap
+    for key, value in (("model", {"sigma": 9.0}), ("train", {**want["train"], "seed": 7}),
+                       ("sampler", {**want["sampler"], "gamma1": 2.0})):
+        assert resume.plan(folder, {**want, key: value}, 2) == ("fresh", None), key
+    assert resume.plan(folder, {**want, "method": "i-cfm"}, 2) == ("fresh", None)
