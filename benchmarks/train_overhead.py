@@ -31,25 +31,16 @@ import json
 import platform
 import statistics
 import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
 import lightning as L
 import numpy as np
 import torch
-from torch.utils.data import DataLoader
+from _train_overhead_loops import bare_loop, lightning_loop
+from _train_overhead_report import markdown
 
 from idff_ts.config import ModelConfig, TrainConfig
-from idff_ts.model import build_method
-from idff_ts.training.datamodule import (
-    BatchedWindows,
-    EpochRandomSampler,
-    SeriesDataModule,
-    passthrough_collate,
-)
-from idff_ts.training.ema import EMA
-from idff_ts.training.module import ForecastModule, step_seed
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -63,109 +54,6 @@ def make_series(n_series: int, n_time: int, dim: int, phi: float, seed: int) -> 
     for t in range(1, n_time):
         y[:, t] = phi * y[:, t - 1] + scale * rng.standard_normal((n_series, dim))
     return y
-
-
-def _checksum(ema: EMA) -> float:
-    """Sum of |θ̄| over the EMA weights: equal when both paths did the same optimisation."""
-    return float(sum(p.double().abs().sum() for p in ema.shadow.parameters()))
-
-
-def bare_loop(
-    series: np.ndarray, cfg: ModelConfig, train: TrainConfig, steps: int, warmup: int
-) -> dict[str, float]:
-    """(a): the training step written out in plain PyTorch."""
-    start = time.perf_counter()
-    torch.manual_seed(train.seed)
-    method = build_method("idff", cfg)
-    method.train()
-    ema = EMA(method, train.ema_decay, warmup=train.ema_warmup)
-    opt = torch.optim.AdamW(method.parameters(), lr=train.lr, weight_decay=train.weight_decay)
-    data = BatchedWindows(series, cfg.context, cfg.horizon)
-    sampler = EpochRandomSampler(data, seed=train.seed)
-    loader = DataLoader(
-        data, batch_size=train.batch_size, sampler=sampler, collate_fn=passthrough_collate
-    )
-    gen = torch.Generator()
-    step, epoch, t_warm, c_warm = 0, 0, 0.0, 0.0
-    while step < steps:
-        sampler.set_epoch(epoch)
-        for batch in loader:
-            if step == warmup:
-                t_warm, c_warm = time.perf_counter(), time.process_time()
-            gen.manual_seed(step_seed(train.seed, 0, step))
-            loss = method.loss(batch, generator=gen).loss
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(method.parameters(), train.grad_clip)
-            opt.step()
-            ema.update(method)
-            step += 1
-            if step >= steps:
-                break
-        epoch += 1
-    end, c_end = time.perf_counter(), time.process_time()
-    return {
-        "per_step_ms": 1e3 * (end - t_warm) / (steps - warmup),
-        "cpu_per_step_ms": 1e3 * (c_end - c_warm) / (steps - warmup),
-        "total_s": end - start,
-        "ema_checksum": _checksum(ema),
-    }
-
-
-class _StepTimer(L.Callback):
-    """Wall and CPU clocks at the start of step ``warmup`` and at the end of the last step."""
-
-    def __init__(self, warmup: int) -> None:
-        self.warmup = warmup
-        self.t_warm = self.t_end = self.c_warm = self.c_end = 0.0
-
-    def on_train_batch_start(
-        self, trainer: Any, pl_module: Any, batch: Any, batch_idx: int
-    ) -> None:
-        if trainer.global_step == self.warmup:
-            self.t_warm, self.c_warm = time.perf_counter(), time.process_time()
-
-    def on_train_batch_end(self, trainer: Any, pl_module: Any, *args: Any) -> None:
-        self.t_end, self.c_end = time.perf_counter(), time.process_time()
-
-
-def lightning_loop(
-    series: np.ndarray, cfg: ModelConfig, train: TrainConfig, steps: int, warmup: int
-) -> dict[str, float]:
-    """(b): the same steps through ForecastModule + lightning.Trainer."""
-    start = time.perf_counter()
-    torch.manual_seed(train.seed)
-    module = ForecastModule(build_method("idff", cfg), train)
-    dm = SeriesDataModule(
-        series, None, cfg.context, cfg.horizon, batch_size=train.batch_size, seed=train.seed
-    )
-    timer = _StepTimer(warmup)
-    trainer = L.Trainer(
-        accelerator="cpu",
-        devices=1,
-        max_steps=steps,
-        max_epochs=-1,
-        gradient_clip_val=train.grad_clip,
-        gradient_clip_algorithm="norm",
-        deterministic=train.deterministic,
-        precision=train.precision,
-        logger=False,
-        enable_checkpointing=False,
-        enable_progress_bar=False,
-        enable_model_summary=False,
-        limit_val_batches=0,
-        num_sanity_val_steps=0,
-        inference_mode=False,
-        callbacks=[timer],
-    )
-    trainer.fit(module, datamodule=dm)
-    end = time.perf_counter()
-    return {
-        "per_step_ms": 1e3 * (timer.t_end - timer.t_warm) / (steps - warmup),
-        "cpu_per_step_ms": 1e3 * (timer.c_end - timer.c_warm) / (steps - warmup),
-        "total_s": end - start,
-        "ema_checksum": _checksum(module.ema),
-    }
 
 
 def git_sha() -> str:
@@ -324,63 +212,9 @@ def main() -> None:
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=2) + "\n")
-    md = [
-        "# Training-loop overhead: Lightning vs bare PyTorch",
-        "",
-        f"Command: `python benchmarks/train_overhead.py` ({args.steps} optimiser steps per run, "
-        f"batch {args.batch_size}, IDFF with MLP hidden {args.hidden} depth {cfg.depth}, "
-        f"{args.repeats} alternating repeats per path, first {args.warmup} steps of each run "
-        "excluded). Both paths do identical work: the final EMA weights agree exactly "
-        f"({'yes' if all(x['same_ema_weights'] for x in settings) else 'NO'}).",
-        "",
-        "| threads | path | min wall ms/step | median wall ms/step | median CPU ms/step |",
-        "|---|---|---|---|---|",
-    ]
-    for st in settings:
-        w, c = st["wall_per_step"], st["cpu_per_step"]
-        for key, label in (("bare", "bare PyTorch loop"), ("lightning", "Lightning (fit path)")):
-            md.append(
-                f"| {st['torch_threads']} | {label} | {w['min_ms'][key]:.3f} | "
-                f"{w['median_ms'][key]:.3f} | {c['median_ms'][key]:.3f} |"
-            )
-    md.append("")
-    for st in settings:
-        w = st["wall_per_step"]
-        md.append(
-            f"- {st['torch_threads']} thread(s): wall-time overhead {w['overhead_percent_min']:+.1f} % "
-            f"(min), {w['overhead_percent_median']:+.1f} % (median); CPU-time overhead "
-            f"{st['cpu_per_step']['overhead_percent_median']:+.1f} % (median); 1-min load average "
-            f"{st['load_average_1min']['before']:.2f} → {st['load_average_1min']['after']:.2f}."
-        )
-    md += [
-        "",
-        f"- Fixed Lightning cost per step (tiny model, hidden 8, batch 16, 1 thread, where compute "
-        f"is negligible): {fixed_ms['median']:.2f} ms CPU (median), {fixed_ms['min']:.2f} ms (min); "
-        f"bare step {tiny['cpu_per_step']['median_ms']['bare']:.2f} ms, Lightning step "
-        f"{tiny['cpu_per_step']['median_ms']['lightning']:.2f} ms.",
-        "",
-        f"**Headline (ratio of median CPU ms/step, {one['torch_threads']} thread): "
-        f"{overhead:+.1f} %** "
-        f"(target ≤ 10 %: {'met' if overhead <= 10.0 else 'NOT met'}).",
-        "",
-        "Where the fixed cost goes (cProfile of the tiny model): Lightning's per-step hook "
-        "dispatch (about a dozen module hooks and their callback loops, each setting "
-        "`_current_fx_name` on the module; `ForecastModule` writes that attribute directly "
-        "instead of through `nn.Module.__setattr__`), the automatic-optimisation closure, "
-        "`batch_to_device` walking the batch dict, and an `inspect.getfullargspec` of "
-        "`training_step` on every step. Nothing comes from `ForecastModule` itself: no per-step "
-        "`self.log` (losses are accumulated on the device and logged once per epoch, plus one "
-        "step value every `log_every_n_steps`), no host sync (the EMA counter is mirrored on "
-        "the host). The cost is fixed per step, so it shrinks relative to larger models "
-        f"(the UNet, GPUs); here it is {fixed_share:.0f} % of the bare 1-thread step "
-        f"({one['cpu_per_step']['median_ms']['bare']:.2f} ms CPU).",
-        "",
-        f"torch {torch.__version__}, lightning {L.__version__}, {os.cpu_count()} CPUs, git "
-        f"{result['provenance']['git']}, {result['provenance']['timestamp']}.",
-        "",
-    ]
-    args.out.with_suffix(".md").write_text("\n".join(md))
-    print("\n".join(md))
+    md = markdown(result)
+    args.out.with_suffix(".md").write_text(md)
+    print(md)
 
 
 if __name__ == "__main__":
