@@ -148,7 +148,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "posterior_work")
     ap.add_argument("--render", action="store_true", help="only render the committed results")
     ap.add_argument("--quick", action="store_true", help="seconds-long smoke run, temp folder")
+    ap.add_argument("--threads", type=int, default=1,
+                    help="torch CPU threads (1: several OpenMP threads crawl on a busy CPU)")
     args = ap.parse_args(argv)
+    import torch
+
+    torch.set_num_threads(args.threads)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     out = args.out or (Path(tempfile.mkdtemp()) if args.quick else OUT)
     if not args.render:
