@@ -52,7 +52,10 @@ def _init_variables(ds: xr.Dataset) -> list[str]:
 
 
 def region_template(block: xr.Dataset, inits: np.ndarray) -> xr.Dataset:
-    """``block``'s layout for all ``inits``: its init variables as lazy zeros of full length."""
+    """``block``'s layout for all ``inits``: its init variables as lazy zeros of full length,
+    one dask chunk each (never computed: ``to_zarr(compute=False)`` only writes metadata, and a
+    dask chunk per init made building the unused write graph cost time growing with the
+    number of inits; the Zarr chunks, one per init, come from the encoding)."""
     import dask.array as da
 
     names = _init_variables(block)
@@ -61,7 +64,7 @@ def region_template(block: xr.Dataset, inits: np.ndarray) -> xr.Dataset:
     for name in names:
         var = block[name].variable
         shape = tuple(len(inits) if d == INIT else block.sizes[d] for d in var.dims)
-        chunks = tuple(1 if d == INIT else block.sizes[d] for d in var.dims)
+        chunks = shape  # one dask chunk: a graph of one task, whatever the number of inits
         lazy = xr.Variable(var.dims, da.zeros(shape, dtype=var.dtype, chunks=chunks),
                            var.attrs, var.encoding)
         if name in block.coords:
