@@ -5,7 +5,7 @@ inits and writes each block, as soon as it is sampled, into its own ``init`` reg
 store (:mod:`idff_ts.io.regions`) kept in a hidden parts folder next to the output
 (``.<name>.parts/store.zarr``), then records the block as done (``done/block-000007.json``).
 When every block is done, the store is renamed to a ``.zarr`` output, or converted chunk by
-chunk (one init at a time) into a netCDF output written atomically, and the parts folder is
+chunk (a block of inits at a time) into a netCDF output written atomically, and the parts folder is
 removed. Nothing ever holds more than one block (``block_inits`` × series × members × leads ×
 state), and nothing is assembled at the end: memory and time per init do not grow with the
 number of inits. A partly written store is never visible under the output's name.
@@ -137,7 +137,8 @@ def _finish(parts: Path, n_blocks: int, output: Path, seed: int, block_inits: in
                    hindcast_seeds="block b sampled with seed SeedSequence(seed, spawn_key=(b,))")
     summary.update(attrs)
     set_store_attrs(store_path(parts), summary)
-    return export_store(store_path(parts), output, overwrite=overwrite)
+    return export_store(store_path(parts), output, overwrite=overwrite,
+                        inits_per_read=block_inits)
 
 
 def hindcast(

@@ -16,8 +16,9 @@ no final assembly:
    several processes may do this at the same time.
 3. :func:`set_store_attrs` rewrites the global attributes (the summed costs) and consolidates
    the metadata; :func:`export_store` then renames the store into place (``.zarr`` output,
-   atomic) or converts it to netCDF chunk by chunk (dask's synchronous scheduler: one init in
-   memory at a time; netCDF chunks of one init, a small HDF5 chunk cache), written atomically by
+   atomic) or converts it to netCDF a block of inits at a time (dask's synchronous scheduler:
+   one block in memory at a time; netCDF chunks of one init, a small HDF5 chunk cache), written
+   atomically by
    :func:`~idff_ts.io.write_dataset`.
 """
 
@@ -153,8 +154,9 @@ def _for_netcdf(ds: xr.Dataset) -> xr.Dataset:
 
     The Zarr quantisation filter becomes ``least_significant_digit`` again (the same rounding;
     applying it twice changes nothing). The netCDF chunks of the data variables hold one init
-    (and one series or lead): written one init at a time, a chunk is written once and whole
-    (netCDF's default chunks span hundreds of inits, each rewritten at every init).
+    (and one series or lead): written a block of whole inits at a time, each chunk is written
+    once and whole (netCDF's default chunks span hundreds of inits, each rewritten at every
+    init).
     """
     ds = ds.copy(deep=False)
     small = [n for n in ds.variables if n not in ds.data_vars]
@@ -174,8 +176,10 @@ def _for_netcdf(ds: xr.Dataset) -> xr.Dataset:
     return ds
 
 
-def export_store(store: Path, output: Path, *, overwrite: bool) -> Path:
-    """Move the finished ``store`` to ``output`` (Zarr) or convert it (netCDF), atomically."""
+def export_store(store: Path, output: Path, *, overwrite: bool, inits_per_read: int = 1) -> Path:
+    """Move the finished ``store`` to ``output`` (Zarr) or convert it (netCDF), atomically,
+    reading ``inits_per_read`` inits at a time (the hindcast's block: memory stays bounded by
+    a block, and there are fewer, larger writes than one per init)."""
     if output_format(output) == "zarr":
         try:
             move_store_into_place(store, output, overwrite)
@@ -192,7 +196,8 @@ def export_store(store: Path, output: Path, *, overwrite: bool) -> Path:
     # fill up with chunks already written
     netCDF4.set_chunk_cache(WRITE_CHUNK_CACHE, cache[1], cache[2])
     try:
-        with xr.open_zarr(store, consolidated=True) as ds, \
+        with xr.open_zarr(store, consolidated=True,
+                          chunks={INIT: max(1, int(inits_per_read))}) as ds, \
                 dask.config.set(scheduler="synchronous"):
             write_dataset(_for_netcdf(ds), output, overwrite=overwrite)
     finally:
