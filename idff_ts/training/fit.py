@@ -52,7 +52,7 @@ from idff_ts.training.splits import (
     hold_out,
     prepare_data,
 )
-from idff_ts.training.trainer import build_trainer, provenance, quiet_lightning
+from idff_ts.training.trainer import build_trainer, provenance, quiet_lightning, relocate_resume
 
 log = logging.getLogger(__name__)
 
@@ -179,12 +179,14 @@ def _train(
         ckpt_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="idff-fit-")))
         logger = False
     trainer, best = build_trainer(run.train, ckpt_dir, logger, **trainer_kw)
-    trainer.fit(
-        module,
-        datamodule=run.datamodule(),
-        ckpt_path=None if resume_from is None else str(resume_from),
-        weights_only=True if resume_from is not None else None,
-    )
+    start = None if resume_from is None else relocate_resume(Path(resume_from), ckpt_dir)
+    try:
+        trainer.fit(module, datamodule=run.datamodule(),
+                    ckpt_path=None if start is None else str(start),
+                    weights_only=True if start is not None else None)
+    finally:
+        if start is not None and start != Path(resume_from):
+            start.unlink(missing_ok=True)
     assert best.state is not None
     final = build_method(run.method, run.cfg)
     final.load_state_dict(best.state)

@@ -4,8 +4,10 @@ continues the trainings that ran into the old one instead of starting them afres
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
+import pytest
 from test_run import _load
 
 ARGS = ["--profile", "smoke", "--methods", "idff", "--seeds", "0"]
@@ -15,11 +17,21 @@ def _results(out: Path) -> list[dict]:
     return [json.loads(f.read_text()) for f in sorted((out / "smoke" / "lorenz63").glob("*.json"))]
 
 
-def test_resume_reuses_then_continues_under_a_higher_cap(tmp_path: Path, monkeypatch) -> None:
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A smoke run's results (``a/``) and work folder (``work/``), made once."""
+    root = tmp_path_factory.mktemp("resume")
+    run = _load("run")
+    assert run.main([*ARGS, "--out", str(root / "a"), "--work", str(root / "work")]) == 0
+    return root
+
+
+def test_resume_reuses_then_continues_under_a_higher_cap(trained: Path, tmp_path: Path,
+                                                         monkeypatch) -> None:
     run = _load("run")
     work = tmp_path / "work"
-    assert run.main([*ARGS, "--out", str(tmp_path / "a"), "--work", str(work)]) == 0
-    first = _results(tmp_path / "a")[0]
+    shutil.copytree(trained / "work", work)
+    first = _results(trained / "a")[0]
     assert first["training"]["epochs_run"] == 2 and "resume" not in first["training"]
 
     assert run.main([*ARGS, "--resume", "--out", str(tmp_path / "b"), "--work", str(work)]) == 0
@@ -36,12 +48,10 @@ def test_resume_reuses_then_continues_under_a_higher_cap(tmp_path: Path, monkeyp
     assert longer["training"]["epochs_run"] == 3 and longer["training"]["max_epochs"] == 3
 
 
-def test_plan_refuses_another_definition(tmp_path: Path) -> None:
+def test_plan_refuses_another_definition(trained: Path, tmp_path: Path) -> None:
     resume = _load("_bench_resume")
-    run = _load("run")
-    work = tmp_path / "work"
-    assert run.main([*ARGS, "--out", str(tmp_path / "a"), "--work", str(work)]) == 0
-    folder = next((work / "lorenz63").glob("idff__c0__seed0"))
+    shutil.copytree(trained / "work", tmp_path / "work")
+    folder = tmp_path / "work" / "lorenz63" / "idff__c0__seed0"
     stored = json.loads(json.dumps(resume._stored(folder)[0]))
     want = {"method": "idff", "model": {k: stored["model"][k] for k in ("sigma",)},
             "sampler": stored["sampler"], "train": dict(stored["train"])}

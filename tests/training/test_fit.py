@@ -242,6 +242,31 @@ def test_out_dir_files_and_exact_resume(tmp_path) -> None:
     assert loaded.sha256 == resumed.sha256 != side[0]  # model.pt rewritten by the resumed run
 
 
+def test_resume_in_a_moved_folder_keeps_the_best_epoch_before_the_restart(tmp_path) -> None:
+    """Lightning forgets a checkpoint callback's best score when the run folder changed; the
+    resumed run must still choose among all epochs, as an uninterrupted run does."""
+    import shutil
+    import warnings
+
+    da = _ar1_da(600)
+    kw = {"horizon": 2, "model": TINY, "progress": False}
+    fit(da, train=_small(2), out_dir=tmp_path / "before", **kw)
+    moved = tmp_path / "moved"
+    shutil.move(tmp_path / "before", moved)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        resumed = fit(da, train=_small(4), out_dir=moved, resume_from=moved / "last.ckpt", **kw)
+    assert not [w for w in caught if "dirpath has changed" in str(w.message)]
+    assert not (moved / ".resume.ckpt").exists()
+    extra = read_config(moved / "model.pt")["extra"]
+    assert extra["best_val_crps"] == pytest.approx(min(h["val_crps"] for h in extra["val_history"]),
+                                                   rel=1e-6)
+    assert str(moved) in extra["best_checkpoint"] or "/" not in extra["best_checkpoint"]
+    full = fit(da, train=_small(4), out_dir=tmp_path / "full", **kw)
+    for key, value in full.method.state_dict().items():
+        torch.testing.assert_close(resumed.method.state_dict()[key], value, rtol=0, atol=0)
+
+
 def test_fit_field_with_mask_and_scalar_series() -> None:
     rng = np.random.default_rng(1)
     field = rng.standard_normal((80, 3, 4)).astype(np.float32)
