@@ -93,4 +93,20 @@ def plan(out: Path, want: dict[str, Any], cap: int) -> tuple[str, Path | None]:
     return "fresh", None
 
 
-__all__ = ["plan", "same_definition"]
+def find(out: Path, want: dict[str, Any], cap: int) -> tuple[Path, str, Path | None]:
+    """``out`` or the sibling folder of the same row and seed (``<row>__c<N>__seed<S>``, ``N``
+    depends on the order rows ran in) whose checkpoints are this training, with :func:`plan`'s
+    answer for it; ``out`` and ``fresh`` when none is."""
+    mode, path = plan(out, want, cap)
+    if mode != "fresh":
+        return out, mode, path
+    row, seed = out.name.rpartition("__c")[0], out.name.rpartition("__")[2]  # "seed0"
+    for other in sorted(out.parent.glob(f"{row}__c*__{seed}")):
+        if other != out:
+            mode, path = plan(other, want, cap)
+            if mode != "fresh":
+                return other, mode, path
+    return out, "fresh", None
+
+
+__all__ = ["find", "plan", "same_definition"]

@@ -78,7 +78,7 @@ def _train(td: TaskData, spec: RowSpec, cfg: dict, seed: int, st: dict, work: Pa
     if key not in cache:
         out = work / td.name / f"{spec.label}__c{len(cache)}__seed{seed}"
         t0 = time.perf_counter()
-        mode, path = _resume_plan(spec, cfg, over, seed, st, out)
+        out, mode, path = _resume_plan(spec, cfg, over, seed, st, out)
         if mode == "reuse":
             from idff_ts.training.checkpoint import load_checkpoint
 
@@ -95,18 +95,19 @@ def _train(td: TaskData, spec: RowSpec, cfg: dict, seed: int, st: dict, work: Pa
 
 
 def _resume_plan(spec: RowSpec, cfg: dict, over: dict, seed: int, st: dict,
-                 out: Path) -> tuple[str, Path | None]:
-    """What ``--resume`` does with ``out`` (:mod:`_bench_resume`); ``fresh`` without it."""
+                 out: Path) -> tuple[Path, str, Path | None]:
+    """Where the training goes and what ``--resume`` does there (:mod:`_bench_resume`): the
+    folder of an earlier run of it, whatever its ``c<N>``; ``out`` and ``fresh`` without it."""
     if not RESUME["on"] or spec.method in ("persistence", "prob-persistence", "climatology"):
-        return "fresh", None
-    from _bench_resume import plan
+        return out, "fresh", None
+    from _bench_resume import find
 
     want = {"method": spec.method, "model": over,
             "sampler": {"nfe": spec.val_nfe, "gamma1": cfg["gamma1"], "solver": spec.solver},
             "train": {**st["train"], "seed": seed, "val_nfe": spec.val_nfe}}
-    mode, path = plan(out, want, st["cap"])
-    logging.info("%s: %s%s", out.name, mode, f" ({path.name})" if path else "")
-    return mode, path
+    found, mode, path = find(out, want, st["cap"])
+    logging.info("%s: %s%s", found.name, mode, f" ({path.name})" if path else "")
+    return found, mode, path
 
 
 def _sampler(spec: RowSpec, gamma1: float) -> Any:

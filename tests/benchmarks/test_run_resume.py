@@ -62,3 +62,8 @@ def test_plan_refuses_another_definition(trained: Path, tmp_path: Path) -> None:
                        ("sampler", {**want["sampler"], "gamma1": 2.0})):
         assert resume.plan(folder, {**want, key: value}, 2) == ("fresh", None), key
     assert resume.plan(folder, {**want, "method": "i-cfm"}, 2) == ("fresh", None)
+    # rows run in another order number their folders otherwise: found by what they hold
+    renamed = folder.with_name("idff__c7__seed0")
+    folder.rename(renamed)
+    assert resume.find(folder, want, 2) == (renamed, "reuse", renamed / "model.pt")
+    assert resume.find(folder, {**want, "model": {"sigma": 9.0}}, 2) == (folder, "fresh", None)
