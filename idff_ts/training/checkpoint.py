@@ -218,8 +218,9 @@ def _load_weights(method: torch.nn.Module, state: Any, path: Path) -> None:
         ) from None
 
 
-def check_resume(path: str | Path, module: torch.nn.Module) -> None:
-    """Refuse a Lightning ``last.ckpt`` that cannot continue training ``module``, in one line.
+def check_resume(path: str | Path, module: torch.nn.Module) -> dict[str, Any]:
+    """Refuse a Lightning ``last.ckpt`` that cannot continue training ``module``, in one line;
+    return the checkpoint as read.
 
     Read with ``weights_only=True`` (:func:`safe_torch_load`: random bytes, truncation and
     pickled objects get their own messages); it must hold a ``state_dict`` that loads into
@@ -241,6 +242,7 @@ def check_resume(path: str | Path, module: torch.nn.Module) -> None:
             f"cannot resume from {path}: it was written for another architecture "
             f"({state_mismatch(exc)}); resume with the settings of that run or start afresh"
         ) from None
+    return ckpt
 
 
 def state_mismatch(exc: BaseException) -> str:

@@ -167,10 +167,11 @@ def _train(
     prepared = run.prepared
     mask_t = None if prepared.mask is None else torch.from_numpy(prepared.mask)
     module = ForecastModule(build_method(run.method, run.cfg), run.train, run.sampler, mask=mask_t)
+    resume_ckpt = None
     if resume_from is not None:  # a bad last.ckpt is one line, before Lightning reads it
         from idff_ts.training.checkpoint import check_resume
 
-        check_resume(resume_from, module)
+        resume_ckpt = check_resume(resume_from, module)
     if out_dir is not None:
         ckpt_dir = Path(out_dir)
         ckpt_dir.mkdir(parents=True, exist_ok=True)
@@ -179,7 +180,8 @@ def _train(
         ckpt_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="idff-fit-")))
         logger = False
     trainer, best = build_trainer(run.train, ckpt_dir, logger, **trainer_kw)
-    start = None if resume_from is None else relocate_resume(Path(resume_from), ckpt_dir)
+    start = (None if resume_ckpt is None
+             else relocate_resume(Path(resume_from), resume_ckpt, ckpt_dir))
     try:
         trainer.fit(module, datamodule=run.datamodule(),
                     ckpt_path=None if start is None else str(start),

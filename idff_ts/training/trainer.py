@@ -114,20 +114,19 @@ def _checkpoint_callbacks(ckpt_dir: Path) -> tuple[Any, Any]:
     return best, last
 
 
-def relocate_resume(resume_from: Path, ckpt_dir: Path) -> Path:
-    """``resume_from``, or a copy of it in ``ckpt_dir`` whose checkpoint callbacks point there.
+def relocate_resume(resume_from: Path, ckpt: dict[str, Any], ckpt_dir: Path) -> Path:
+    """``resume_from`` (read as ``ckpt``), or a copy of it in ``ckpt_dir`` whose checkpoint
+    callbacks point there.
 
     Lightning restores a ``ModelCheckpoint``'s best score only when the run folder has not
     changed (it compares the stored ``dirpath`` with the current one, resolved): resumed in a
     moved or copied folder, the best epoch before the restart would be forgotten and the model
     chosen among the later epochs only, or from the old folder. When the stored folder differs,
     the paths in the callbacks' state are moved to ``ckpt_dir`` (whose files are those of the
-    moved folder) in ``ckpt_dir/.resume.ckpt``, which :func:`fit` removes after training.
+    moved folder) in ``ckpt_dir/.resume-<pid>.ckpt`` (one per process, for multi-process
+    runs), which :func:`fit` removes after training.
     """
-    from idff_ts.training.checkpoint import safe_torch_load
-
     here = os.path.realpath(ckpt_dir)
-    ckpt = safe_torch_load(resume_from)
     states = [s for k, s in (ckpt.get("callbacks") or {}).items()
               if k.startswith("ModelCheckpoint") and isinstance(s, dict)]
     old = next((s.get("dirpath") for s in states if s.get("dirpath")), None)
@@ -145,7 +144,7 @@ def relocate_resume(resume_from: Path, ckpt_dir: Path) -> Path:
                 state[key] = moved(state[key])
         if isinstance(state.get("best_k_models"), dict):
             state["best_k_models"] = {moved(k): v for k, v in state["best_k_models"].items()}
-    target = Path(here) / ".resume.ckpt"
+    target = Path(here) / f".resume-{os.getpid()}.ckpt"
     torch.save(ckpt, target)
     return target
 
