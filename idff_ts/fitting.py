@@ -95,7 +95,8 @@ def fit(
     :func:`~idff_ts.data.pandas_input.unstack_variables`), and a time dim called ``date``,
     ``t``, ... when ``time_dim`` is absent (:func:`~idff_ts.data.pandas_input.find_time_dim`).
     Dated series (daily, weekly, monthly, yearly dates) choose their settings on validation
-    and log the choice (logger ``idff_ts``, INFO) unless ``progress=False``: see the Python API page of the docs.
+    and log the choice (logger ``idff_ts``, INFO) unless ``progress=False``: see the Python API
+    page of the docs.
     """
     data, time_dim = _user_input(data, time_dim)
     if val is not None:

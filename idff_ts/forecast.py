@@ -136,8 +136,7 @@ def forecast(
     )
     run = EnsembleSettings(
         members=members, seed=seed, nfe=nfe, gamma1=gamma1, gamma2=gamma2, endpoint=endpoint,
-        device=device,
-        chunk_members=chunk_members, progress=progress,
+        device=device, chunk_members=chunk_members, progress=progress,
     )
     return domain.forecast(data, fc, request, run)
 

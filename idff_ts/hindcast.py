@@ -4,11 +4,11 @@
 inits and writes each block, as soon as it is sampled, into its own ``init`` region of ONE Zarr
 store (:mod:`idff_ts.io.regions`) kept in a hidden parts folder next to the output
 (``.<name>.parts/store.zarr``), then records the block as done (``done/block-000007.json``).
-When every block is done, the store is renamed to a ``.zarr`` output, or converted chunk by
-chunk (a block of inits at a time) into a netCDF output written atomically, and the parts folder is
-removed. Nothing ever holds more than one block (``block_inits`` × series × members × leads ×
-state), and nothing is assembled at the end: memory and time per init do not grow with the
-number of inits. A partly written store is never visible under the output's name.
+When every block is done, the store is renamed to a ``.zarr`` output, or converted a block of
+inits at a time into a netCDF output written atomically, and the parts folder is removed.
+Nothing ever holds more than one block (``block_inits`` × series × members × leads × state),
+and nothing is assembled at the end: memory and time per init do not grow with the number of
+inits. A partly written store is never visible under the output's name.
 
 **Several processes.** Blocks are dealt round-robin: process ``rank`` of ``world_size`` samples
 the blocks ``b`` with ``b % world_size == rank``, on its own device (``device=f"cuda:{rank}"``

@@ -132,6 +132,11 @@ class Endpoint(str, enum.Enum):
     distributional = "distributional"
 
 
+def endpoint_value(flags: dict[str, Any]) -> str | None:
+    """``--endpoint`` as the string the sampler takes (``None``: the model's own)."""
+    return None if flags.get("endpoint") is None else str(flags["endpoint"].value)
+
+
 def _setup_logging(verbose: int) -> None:
     level = logging.WARNING if verbose <= 0 else logging.INFO if verbose == 1 else logging.DEBUG
     root = logging.getLogger("idff_ts")

@@ -15,13 +15,14 @@ from idff_ts.cli.app import (
     Endpoint,
     app,
     command_line,
+    endpoint_value,
     print_items,
     show_progress,
     task_or_data,
     train_hint,
 )
 from idff_ts.cli.domain_options import domain_option_values
-from idff_ts.cli.hindcast import endpoint_value, run_streamed, wants_streaming
+from idff_ts.cli.hindcast import run_streamed, wants_streaming
 from idff_ts.errors import ConfigError, DataError, UsageError
 
 
@@ -111,7 +112,8 @@ def run_forecast(flags: dict[str, Any], output: Path, quiet: bool) -> None:
         source.data, model, days=flags["days"], horizon=flags["horizon"],
         members=flags["members"], seed=flags["seed"], init=inits, nfe=flags["nfe"],
         gamma1=flags["gamma1"], gamma2=flags["gamma2"], endpoint=endpoint_value(flags),
-        device=flags["device"].value, chunk_members=flags["chunk_members"], progress=show_progress(quiet), **options,
+        device=flags["device"].value, chunk_members=flags["chunk_members"],
+        progress=show_progress(quiet), **options,
     )
     ds.attrs["history"] = f"{history_line(command_line())}\n{ds.attrs['history']}"
     ds.attrs["input_data"] = source.source

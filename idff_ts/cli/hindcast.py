@@ -10,13 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from idff_ts.cli.app import print_items
+from idff_ts.cli.app import endpoint_value, print_items
 from idff_ts.errors import UsageError
-
-
-def endpoint_value(flags: dict[str, Any]) -> str | None:
-    """``--endpoint`` as the string the sampler takes (``None``: the model's own)."""
-    return None if flags.get("endpoint") is None else str(flags["endpoint"].value)
 
 
 def wants_streaming(flags: dict[str, Any]) -> bool:
@@ -40,10 +35,8 @@ def run_streamed(source: Any, model: Any, inits: Any, flags: dict[str, Any],
         source.data, model, output, init=list(inits), block_inits=block, seed=flags["seed"],
         rank=flags["rank"], world_size=flags["world_size"], overwrite=overwrite, attrs=attrs,
         days=flags["days"], horizon=flags["horizon"], members=flags["members"], nfe=flags["nfe"],
-        gamma1=flags["gamma1"], gamma2=flags["gamma2"],
-        endpoint=endpoint_value(flags),
-        device=flags["device"].value,
-        chunk_members=flags["chunk_members"], **options,
+        gamma1=flags["gamma1"], gamma2=flags["gamma2"], endpoint=endpoint_value(flags),
+        device=flags["device"].value, chunk_members=flags["chunk_members"], **options,
     )
     if written is not None and not quiet:
         n_blocks = -(-len(inits) // block)

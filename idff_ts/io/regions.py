@@ -18,8 +18,7 @@ no final assembly:
    the metadata; :func:`export_store` then renames the store into place (``.zarr`` output,
    atomic) or converts it to netCDF a block of inits at a time (dask's synchronous scheduler:
    one block in memory at a time; netCDF chunks of one init, a small HDF5 chunk cache), written
-   atomically by
-   :func:`~idff_ts.io.write_dataset`.
+   atomically by :func:`~idff_ts.io.write_dataset`.
 """
 
 from __future__ import annotations

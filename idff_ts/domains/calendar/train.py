@@ -31,8 +31,8 @@ VAL_FRACTION = 0.15
 DEFAULT_HORIZON = {"daily": 7, "weekly": 8, "monthly": 6, "yearly": 5}
 DERIVED = ("state_shape", "context", "horizon")
 
-
 log = logging.getLogger(__name__)
+
 
 def _overrides(given: Any, cls: type, what: str) -> dict[str, Any]:
     """The fields a user set: a dict as given, a dataclass' fields that differ from defaults."""

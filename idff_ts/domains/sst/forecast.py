@@ -19,8 +19,9 @@ NCEI layout, or tiles); ``model`` an SST tile Forecaster; ``days`` / ``horizon``
 daily leads ``K`` (give one; default the model's, 7); ``members`` the ensemble size ``M``;
 ``seed`` the base seed; ``init`` the init date(s) (default: the latest day); ``var`` the SST
 variable (default ``sst``); ``boxes`` a subset of the model's boxes; ``nfe``, ``gamma1``,
-``gamma2``, ``endpoint`` sampler overrides; ``device`` ``auto|cpu|cuda|cuda:N``; ``chunk_members`` members per
-batch (bounds memory; same result); ``progress`` a bar over slots or a callable run after each.
+``gamma2``, ``endpoint`` sampler overrides; ``device`` ``auto|cpu|cuda|cuda:N``;
+``chunk_members`` members per batch (bounds memory; same result); ``progress`` a bar over slots
+or a callable run after each.
 
 Errors: DataError for an init outside the archive, a missing day in the input window, missing
 values over ocean, files of another variable, data not covering the boxes; CheckpointError for
