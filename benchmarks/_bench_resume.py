@@ -30,24 +30,33 @@ from typing import Any
 DEFINING_SAMPLER = ("nfe", "gamma1", "solver")
 
 
-def _stored(out: Path) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-    """The definitions stored in ``out/model.pt`` and ``out/last.ckpt`` (``None``: absent)."""
-    finished = last = None
-    if (out / "model.pt").is_file():
-        from idff_ts.training.checkpoint import read_config
+def _finished(out: Path) -> dict[str, Any] | None:
+    """The definition stored in ``out/model.pt`` (``None``: absent)."""
+    if not (out / "model.pt").is_file():
+        return None
+    from idff_ts.training.checkpoint import read_config
 
-        cfg = read_config(out / "model.pt")
-        finished = {"method": cfg["method"], "model": cfg["model"], "sampler": cfg["sampler"],
-                    "train": cfg["extra"]["train"], "history": cfg["extra"]["val_history"]}
-    if (out / "last.ckpt").is_file():
-        from idff_ts.training.checkpoint import safe_torch_load
+    cfg = read_config(out / "model.pt")
+    return {"method": cfg["method"], "model": cfg["model"], "sampler": cfg["sampler"],
+            "train": cfg["extra"]["train"], "history": cfg["extra"]["val_history"]}
 
-        meta = json.loads(safe_torch_load(out / "last.ckpt").get("idff_ts", "{}"))
-        if meta:
-            last = {"method": meta["method"], "model": meta["model"],
-                    "sampler": meta["val_sampler"], "train": meta["train"],
-                    "history": meta.get("val_history", [])}
-    return finished, last
+
+def _last(out: Path) -> dict[str, Any] | None:
+    """The definition stored in ``out/last.ckpt`` (``None``: absent). Read only when needed:
+    the file holds the weights and optimiser state too."""
+    if not (out / "last.ckpt").is_file():
+        return None
+    from idff_ts.training.checkpoint import safe_torch_load
+
+    meta = json.loads(safe_torch_load(out / "last.ckpt").get("idff_ts", "{}"))
+    if not meta:
+        return None
+    return {"method": meta["method"], "model": meta["model"], "sampler": meta["val_sampler"],
+            "train": meta["train"], "history": meta.get("val_history", [])}
+
+
+def _epochs(stored: dict[str, Any]) -> int:
+    return 1 + max((h["epoch"] for h in stored["history"]), default=-1)
 
 
 def same_definition(stored: dict[str, Any], want: dict[str, Any]) -> bool:
@@ -77,19 +86,16 @@ def _plain(value: Any) -> Any:
 def plan(out: Path, want: dict[str, Any], cap: int) -> tuple[str, Path | None]:
     """``("reuse", model.pt)``, ``("continue", last.ckpt)`` or ``("fresh", None)`` (module
     docstring) for the training ``want`` under epoch cap ``cap`` in folder ``out``."""
-    finished, last = _stored(out)
+    finished = _finished(out)
     if finished is not None and same_definition(finished, want):
-        ran_to = int(finished["train"]["max_epochs"])
-        epochs = 1 + max((h["epoch"] for h in finished["history"]), default=-1)
+        ran_to, epochs = int(finished["train"]["max_epochs"]), _epochs(finished)
         if ran_to == cap or (epochs < ran_to and epochs <= cap):
             return "reuse", out / "model.pt"
-        if ran_to < cap and last is not None and same_definition(last, want):
-            return "continue", out / "last.ckpt"
-        return "fresh", None
-    if last is not None and same_definition(last, want):
-        epochs = 1 + max((h["epoch"] for h in last["history"]), default=-1)
-        if epochs < cap:
-            return "continue", out / "last.ckpt"
+        if ran_to > cap:
+            return "fresh", None
+    last = _last(out)
+    if last is not None and same_definition(last, want) and _epochs(last) < cap:
+        return "continue", out / "last.ckpt"
     return "fresh", None
 
 

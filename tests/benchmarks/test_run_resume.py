@@ -52,7 +52,7 @@ def test_plan_refuses_another_definition(trained: Path, tmp_path: Path) -> None:
     resume = _load("_bench_resume")
     shutil.copytree(trained / "work", tmp_path / "work")
     folder = tmp_path / "work" / "lorenz63" / "idff__c0__seed0"
-    stored = json.loads(json.dumps(resume._stored(folder)[0]))
+    stored = json.loads(json.dumps(resume._finished(folder)))
     want = {"method": "idff", "model": {k: stored["model"][k] for k in ("sigma",)},
             "sampler": stored["sampler"], "train": dict(stored["train"])}
     assert resume.plan(folder, want, 2) == ("reuse", folder / "model.pt")
