@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -116,13 +117,10 @@ class Handler(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def serving(payloads: dict[str, bytes]) -> Iterator[Server]:
-    """A :class:`Server` on 127.0.0.1 serving ``payloads`` for the duration of the block."""
-    state = Server(files=dict(payloads))
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+def running(httpd: ThreadingHTTPServer) -> Iterator[str]:
+    """Serve ``httpd`` from a thread for the duration of the block (a watchdog stops it after
+    60 s whatever happens); yields its base URL."""
     httpd.daemon_threads = True
-    httpd.state = state  # type: ignore[attr-defined]
-    state.base = f"http://127.0.0.1:{httpd.server_address[1]}/"
     thread = threading.Thread(
         target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
     )
@@ -131,7 +129,7 @@ def serving(payloads: dict[str, bytes]) -> Iterator[Server]:
     watchdog.daemon = True
     watchdog.start()
     try:
-        yield state
+        yield f"http://127.0.0.1:{httpd.server_address[1]}/"
     finally:
         watchdog.cancel()
         httpd.shutdown()
@@ -139,4 +137,23 @@ def serving(payloads: dict[str, bytes]) -> Iterator[Server]:
         thread.join(timeout=5)
 
 
-__all__ = ["Handler", "Server", "make_payloads", "psl_dataset", "serving"]
+@contextmanager
+def serving(payloads: dict[str, bytes]) -> Iterator[Server]:
+    """A :class:`Server` on 127.0.0.1 serving ``payloads`` for the duration of the block."""
+    state = Server(files=dict(payloads))
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.state = state  # type: ignore[attr-defined]
+    with running(httpd) as base:
+        state.base = base
+        yield state
+
+
+def clear_proxies(monkeypatch: Any) -> None:
+    """Requests to 127.0.0.1 go direct whatever proxy the environment sets."""
+    for var in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+
+
+__all__ = ["Handler", "Server", "clear_proxies", "make_payloads", "psl_dataset", "running",
+           "serving"]

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
+from _oisst_http import clear_proxies, running
 from typer.testing import CliRunner
 
 from idff_ts.cli import app
@@ -79,9 +80,7 @@ class _Handler(SimpleHTTPRequestHandler):
 
 @pytest.fixture(autouse=True)
 def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    for var in ("http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("no_proxy", "127.0.0.1,localhost")
+    clear_proxies(monkeypatch)
 
 
 @pytest.fixture(scope="module")
@@ -105,23 +104,11 @@ def server(full_years: Path):
     """Serves complete yearly files on 127.0.0.1 (an ephemeral port); yields the httpd."""
     handler = functools.partial(_Handler, directory=str(full_years))
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    httpd.daemon_threads = True
     httpd.requests = []  # type: ignore[attr-defined]
     httpd.lock = threading.Lock()  # type: ignore[attr-defined]
-    httpd.base = f"http://127.0.0.1:{httpd.server_address[1]}/"  # type: ignore[attr-defined]
-    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
-                              daemon=True)
-    thread.start()
-    watchdog = threading.Timer(60.0, httpd.shutdown)
-    watchdog.daemon = True
-    watchdog.start()
-    try:
+    with running(httpd) as base:
+        httpd.base = base  # type: ignore[attr-defined]
         yield httpd
-    finally:
-        watchdog.cancel()
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(timeout=5)
 
 
 # --------------------------------------------------------------------------- happy paths
