@@ -125,8 +125,8 @@ class SamplerConfig:
     ``posterior="gaussian"``) or the generator's (``"distributional"``, needs
     ``posterior="distributional"``). ``"auto"``: ``"distributional"`` for a model whose data
     head is a generator, ``"mean"`` otherwise. Other methods ignore it. Validation over three
-    training seeds preferred the mean step on Lorenz-63, Rössler and three of five real series,
-    and the Gaussian step on sst-wa4 and polyala (``benchmarks/results/posterior_nfe.md``,
+    training seeds preferred the mean step on Lorenz-63, Rössler, sst-demo and three of five real
+    series, and the Gaussian step on sst-wa4 and polyala (``benchmarks/results/posterior_nfe.md``,
     ``real_series_posterior.md``), so ``"auto"`` stays the default."""
 
     def __post_init__(self) -> None:
