@@ -1,0 +1,110 @@
+"""The SST paper protocol at FULL data size on this CPU, stage by stage, with a small network.
+
+Every data dimension is the DYffusion test protocol's (Cachay et al. 2023, "DYffusion"):
+SYNTHETIC SST in the NOAA PSL layout for 1982-2020 over the 11 ETP boxes' region, the tiles of
+all 39 years, training on 1982-2018 with validation on 2019, and the full 2020 test hindcast:
+359 init days × 11 boxes = 3,949 tile-inits × 50 members × 7 leads of 60 × 60, streamed to Zarr,
+then scored. Only the network is scaled down (``--hidden``, one UNet level; the paper UNet
+costs about 1 s per tile-lead here, 395 CPU-hours for this hindcast: see
+``paper_protocol_dryrun.py``), and it is trained for ``--max-batches`` batches only, so its
+scores mean nothing: this run measures whether each stage completes, its wall time and its peak
+RSS at full size.
+
+Each stage is the user's command in its own process (``paper_protocol_dryrun.stage``: wall time
+and peak RSS from ``wait4``). A stage whose output is already in ``--work`` is skipped (its row
+is kept from the results file), so an interrupted run goes on where it stopped; results are
+written after every stage.
+
+    python benchmarks/paper_protocol_full.py --work /tmp/paperfull
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from _provenance import RESULTS, provenance
+from paper_protocol_dryrun import FULL, stage
+
+OUT_NAME = "paper_protocol_full.json"
+
+
+def config_yaml(hidden: int) -> str:
+    """The small UNet: the paper protocol's context, horizon and σ; one level of ``hidden``."""
+    return (f"model:\n  backbone: unet\n  hidden: {hidden}\n  channel_mult: [1]\n"
+            "  num_res_blocks: 1\n  attention: false\n  emb_dim: 8\n  sigma: 0.5\n")
+
+
+def commands(a: argparse.Namespace) -> list[tuple[str, str, list[str]]]:
+    """(stage, the output that marks it done, the ``idff-ts`` arguments)."""
+    return [
+        ("synthetic", "psl/sst.day.mean.2020.nc",
+         ["data", "synthetic", "--start", "1982-01-01", "--end", "2020-12-31", "--dest", "psl",
+          "--region", "etp", "-q"]),
+        ("prepare", "tiles.zarr", ["data", "prepare", "psl", "-o", "tiles.zarr", "--boxes", "etp",
+                                   "--train", "1982..2018", "-q"]),
+        ("train", "run/model.pt",
+         ["train", "--task", "sst-etp", "--data", "psl", "--config", "small_unet.yaml",
+          "--train-period", "1982..2018", "--val-period", "2019..2019", "--epochs", "1",
+          "--max-batches", str(a.max_batches), "--val-inits", "4", "--val-members", "4",
+          "--device", "cpu", "-q", "-o", "run"]),
+        ("forecast", "test2020.zarr",
+         ["forecast", "--checkpoint", "run/model.pt", "--data", "psl/sst.day.mean.2020.nc",
+          "--init", "all", "--members", str(FULL["members"]), "--nfe", str(a.nfe),
+          "--block-inits", str(a.block_inits), "--device", "cpu", "-q", "-o", "test2020.zarr"]),
+        ("evaluate", "metrics.csv", ["evaluate", "test2020.zarr", "--truth", "tiles.zarr", "-q",
+                                     "-o", "metrics.csv"]),
+    ]
+
+
+def du_mb(path: Path) -> float:
+    """Bytes under ``path`` (a file or a Zarr folder), in MB."""
+    files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
+    return round(sum(p.stat().st_size for p in files) / 1e6, 1)
+
+
+def forecast_sizes(path: Path) -> dict[str, Any]:
+    """The hindcast's dims, stored size and full float32 size, from the written store."""
+    import xarray as xr
+
+    with xr.open_zarr(path) as ds:
+        dims = {str(k): int(v) for k, v in ds.sizes.items()}
+        variables = [str(v) for v in ds.data_vars if {"member", "lead"} <= set(ds[v].dims)]
+        f32 = sum(ds[v].size * 4 for v in variables) / 1e9
+    return {"dims": dims, "forecast_variables": variables, "stored_mb": du_mb(path),
+            "float32_gb": round(f32, 1),
+            "tile_inits": dims.get("init", 0) * dims.get("box", 1)}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--work", type=Path, required=True, help="work folder (kept; ~25 GB)")
+    ap.add_argument("--hidden", type=int, default=4, help="UNet channels (one level)")
+    ap.add_argument("--max-batches", type=int, default=20)
+    ap.add_argument("--nfe", type=int, default=1)
+    ap.add_argument("--block-inits", type=int, default=8)
+    ap.add_argument("--out", type=Path, default=RESULTS)
+    a = ap.parse_args(argv)
+    a.work.mkdir(parents=True, exist_ok=True)
+    (a.work / "small_unet.yaml").write_text(config_yaml(a.hidden))
+    out = a.out / OUT_NAME
+    old = json.loads(out.read_text()) if out.exists() else {}
+    done = {r["stage"]: r for r in old.get("stages", []) if r.get("exit") == 0}
+    res: dict[str, Any] = {"provenance": provenance(benchmark="paper_protocol_full"),
+                           "settings": {k: str(v) for k, v in vars(a).items()}, "stages": []}
+    for name, marker, args in commands(a):
+        row = done.get(name) if (a.work / marker).exists() else None
+        row = row or stage(name, args, a.work)
+        res["stages"].append(row)
+        if name == "forecast" and row["exit"] == 0:
+            res["forecast"] = forecast_sizes(a.work / marker)
+        out.write_text(json.dumps(res, indent=1) + "\n")
+        if row["exit"] != 0:
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
