@@ -13,6 +13,8 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+import _posterior_headline as headline
+
 T975 = {2: 12.706, 3: 4.303, 4: 3.182, 5: 2.776}  # Student t quantiles, n − 1 = 1..4
 SSR_BAND = (0.85, 1.15)
 
@@ -167,6 +169,11 @@ def render(out: Path) -> str:
     for task in tasks:
         tbl, summary[task] = task_tables(cells, task, steps)
         lines += tbl + per_lead(cells, task, steps)
+    board = out.parent / "leaderboard.csv"
+    heads = {t: headline.check(cells, t, steps, select, board) for t in tasks}
+    for task, h in heads.items():
+        summary[task]["headline"] = h
+    lines += headline.lines(heads)
     out.mkdir(parents=True, exist_ok=True)
     (out / "summary.json").write_text(json.dumps(summary, indent=1, default=float))
     text = "\n".join(lines)
