@@ -8,7 +8,9 @@ that record each configuration's ``train_wall_s`` and ``val_wall_s`` give the tu
 seed that tuned reuses the chosen configuration's model, so its ``train_wall_s`` is not added
 again); older files record only the chosen configuration's training (the tuning seed's
 ``train_wall_s``), and the other configurations' training and every validation scoring are
-counted as *not recorded*: the sums are then lower bounds. Load averages and machines come from
+counted as *not recorded*: the sums are then lower bounds. A training that ``run.py --resume``
+reused or continued (``training.resume``) records only this run's part of it; such trainings are
+counted (``resumed``), since their earlier time is in older result files. Load averages and machines come from
 each file's provenance; the machine is shared, so wall times include waiting for the CPU.
 """
 
@@ -36,13 +38,27 @@ def _tuning(r: dict[str, Any]) -> tuple[float, int, int, bool]:
     return 0.0, max(0, len(tried) - 1), len(models - {chosen}), False
 
 
+RESUMED = ("reuse", "continue")
+
+
+def _resumed(r: dict[str, Any], first_of_row: bool, own_is_tried: bool) -> int:
+    """Trainings of this file (its seed's, and the row's tried configurations with its first
+    file) that an earlier run started: their earlier wall time is not in this file."""
+    tried = (r.get("selection") or {}).get("configurations_tried") or []
+    n = sum((t.get("training") or {}).get("resume") in RESUMED and not t.get("reused_model")
+            for t in tried) if first_of_row else 0
+    own = (r.get("training") or {}).get("resume") in RESUMED and not own_is_tried
+    return n + int(own)
+
+
 def _file_cost(r: dict[str, Any], first_of_row: bool, row_train_s: float) -> dict[str, float]:
     """Seconds of one result file; the row's tuning goes with its first file. ``row_train_s``:
     the row's mean training time per seed (the estimate for an untimed configuration)."""
     tuned_with = (r.get("selection") or {}).get("tuned_with_seed", 0)
     tuning, untimed, models, timed = _tuning(r)
     train = _num(r.get("train_wall_s"))
-    if timed and r["seed"] == tuned_with:  # that model is one of the timed configurations
+    own_is_tried = timed and r["seed"] == tuned_with
+    if own_is_tried:  # that model is one of the timed configurations
         train = 0.0
     traj = r.get("trajectory_scores")
     return {"train_s": train, "forecast_s": _num(r.get("wall_s")) + (
@@ -50,7 +66,8 @@ def _file_cost(r: dict[str, Any], first_of_row: bool, row_train_s: float) -> dic
                 and not traj.get("after_the_run") else 0.0),
             "tuning_s": tuning if first_of_row else 0.0,
             "untimed_configs": untimed if first_of_row else 0,
-            "untimed_estimate_s": models * row_train_s if first_of_row else 0.0}
+            "untimed_estimate_s": models * row_train_s if first_of_row else 0.0,
+            "resumed": _resumed(r, first_of_row, own_is_tried)}
 
 
 def _when(r: dict[str, Any]) -> dt.datetime | None:
@@ -73,7 +90,7 @@ def compute_time(results: list[dict[str, Any]]) -> dict[str, dict[str, dict[str,
         row = (r["profile"], r["task"], r["method"])
         t = out.setdefault(r["profile"], {}).setdefault(r["task"], {
             "files": 0, "train_s": 0.0, "tuning_s": 0.0, "forecast_s": 0.0,
-            "untimed_configs": 0, "untimed_estimate_s": 0.0, "loads": [], "machines": set(),
+            "untimed_configs": 0, "untimed_estimate_s": 0.0, "resumed": 0, "loads": [], "machines": set(),
             "threads": set(), "times": []})
         cost = _file_cost(r, row not in seen, sum(by_row[row]) / len(by_row[row]))
         seen.add(row)
@@ -117,10 +134,12 @@ def _cells(name: str, t: dict[str, Any]) -> str:
     estimate = f"≈ {_hm(t['untimed_estimate_s'])}" if t["untimed_configs"] else "–"
     total = f"**{_hm(t['total_s'])}**" if name == "**all**" else _hm(t["total_s"])
     return (f"| {name} | {t['files']} | {_hm(t['train_s'])} | {tuning} | {_hm(t['forecast_s'])} "
-            f"| {total} | {t['untimed_configs']} | {estimate} | {load} | {_span(t['times'])} |")
+            f"| {total} | {t['untimed_configs']} | {estimate} | {t['resumed']} | {load} "
+            f"| {_span(t['times'])} |")
 
 
-def _note(untimed: int, machines: set[str], threads: set[str], overlap: bool) -> str:
+def _note(untimed: int, resumed: int, machines: set[str], threads: set[str],
+          overlap: bool) -> str:
     text = ("Sums of the wall times recorded in the result files (training, the timed tuning "
             "trials, test forecasts), not a measurement of the whole run: data loading and "
             "simulation are not included.")
@@ -132,6 +151,12 @@ def _note(untimed: int, machines: set[str], threads: set[str], overlap: bool) ->
                  "measurement: it prices each untimed configuration that trained a model of its "
                  "own (configurations that differ from the chosen one only in γ1 share its "
                  "model) at its row's mean training time per seed.")
+    if resumed:
+        text += (f" {resumed} trainings (column *resumed*) were reused or continued by "
+                 "`run.py --resume` from an earlier run (e.g. under a lower epoch cap): only "
+                 "this run's part of their training is in the sums (none for a reused one), so "
+                 "those sums are lower bounds too; the earlier part is in the result files "
+                 "that run wrote (git history).")
     text += (" Machine: " + "; ".join(sorted(machines)) + f", torch threads "
              f"{', '.join(sorted(threads))}; shared with other work (the load average column), "
              "so wall times include waiting for a CPU.")
@@ -144,10 +169,10 @@ def _note(untimed: int, machines: set[str], threads: set[str], overlap: bool) ->
 def compute_section(tasks: dict[str, dict[str, Any]]) -> list[str]:
     """Markdown: one profile's summed compute time per task and in total."""
     lines = ["| task | result files | training | tuning | test forecasts | sum | configurations "
-             "not timed | their training (estimate) | load average (1 min) | result files "
-             "written |", "|" + "---|" * 10]
+             "not timed | their training (estimate) | resumed | load average (1 min) | result "
+             "files written |", "|" + "---|" * 11]
     keys = ("files", "train_s", "tuning_s", "forecast_s", "total_s", "untimed_configs",
-            "untimed_estimate_s")
+            "untimed_estimate_s", "resumed")
     total: dict[str, Any] = {k: 0 for k in keys} | {"loads": [], "times": []}
     machines: set[str] = set()
     threads: set[str] = set()
@@ -159,7 +184,7 @@ def compute_section(tasks: dict[str, dict[str, Any]]) -> list[str]:
         machines |= t["machines"]
         threads |= t["threads"]
     lines.append(_cells("**all**", total).rsplit("|", 2)[0] + "| |")
-    return [*lines, "", _note(total["untimed_configs"], machines, threads, _overlap(tasks)), ""]
+    return [*lines, "", _note(total["untimed_configs"], total["resumed"], machines, threads, _overlap(tasks)), ""]
 
 
 __all__ = ["compute_section", "compute_time"]

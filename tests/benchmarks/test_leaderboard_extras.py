@@ -14,7 +14,7 @@ import pytest
 
 from idff_ts.errors import DataError
 from idff_ts.leaderboard import render
-from idff_ts.leaderboard.compute import compute_time
+from idff_ts.leaderboard.compute import compute_section, compute_time
 from idff_ts.leaderboard.jvp import SCHEMA as JVP_SCHEMA
 from idff_ts.leaderboard.trajectories import SCHEMA as TRAJ_SCHEMA
 
@@ -166,6 +166,24 @@ def test_compute_time_sums_recorded_wall_times_without_double_counting() -> None
     assert t["untimed_configs"] == len(untimed) - 1 and t["files"] == len(results)
     assert t["untimed_estimate_s"] == pytest.approx(2 * statistics.fmean([50.0, 51.0, 52.0]))
     assert (min(t["loads"]), max(t["loads"])) == (3.0, 5.0)
+
+
+def test_compute_time_counts_trainings_resumed_from_an_earlier_run() -> None:
+    """A reused or continued training records only this run's part of its time: counted. The
+    tuning seed's training is one of the tried configurations (counted there, not twice); a
+    configuration that shares an earlier one's model (reused_model) is not a training."""
+    tried = [{"train_wall_s": 5.0, "val_wall_s": 1.0, "training": {"resume": "continue"}},
+             {"train_wall_s": 0.0, "val_wall_s": 1.0, "training": {"resume": "continue"},
+              "reused_model": True},
+             {"train_wall_s": 0.1, "val_wall_s": 1.0, "training": {"resume": "reuse"}},
+             {"train_wall_s": 9.0, "val_wall_s": 1.0, "training": {"resume": "fresh"}}]
+    resume = {0: "continue", 1: "reuse", 2: "fresh"}
+    results = [_result("ddpm", s, tried=tried, training={"resume": resume[s]}) for s in (0, 1, 2)]
+    results.append(_result("persistence", 0))  # no training record at all
+    t = compute_time(results)["quick"]["toy"]
+    assert t["resumed"] == 2 + 1  # two tried trainings, seed 1's own (seed 0's is a tried one)
+    section = "\n".join(compute_section({"toy": t}))
+    assert "| resumed |" in section and "3 trainings (column *resumed*)" in section
 
 
 def test_compute_section_is_rendered_per_profile(tmp_path: Path) -> None:
