@@ -125,8 +125,11 @@ def scores_ensemble(ens: np.ndarray, y: np.ndarray) -> dict:
     var = np.var(ens, axis=2, ddof=1)
     mse = (ens.mean(axis=2) - y) ** 2
     ssr = float(np.sqrt((m + 1) / m * np.nanmean(var)) / np.sqrt(np.nanmean(mse)))
+    with np.errstate(divide="ignore", invalid="ignore"):  # a lead with zero error: inf/nan
+        ssr_lead = np.sqrt((m + 1) / m * np.nanmean(var, axis=(0, 2))) / np.sqrt(
+            np.nanmean(mse, axis=(0, 2)))
     return {"crps_lead": per_lead.tolist(), "crps": float(per_lead.mean()), "ssr": ssr,
-            "crps_origin": _per_origin(crps)}
+            "ssr_lead": ssr_lead.tolist(), "crps_origin": _per_origin(crps)}
 
 
 def _per_origin(crps: np.ndarray) -> list[float]:

@@ -10,6 +10,7 @@ from typing import Any
 
 import numpy as np
 from _classical import paired_bootstrap
+from _posterior_plots import per_lead_figure
 
 STEP_ORDER = ("mean", "gaussian", "distributional")
 
@@ -72,7 +73,20 @@ def _choices(steps: dict[str, list[dict]]) -> list[str]:
     return lines
 
 
-def _series(res: dict[str, Any]) -> list[str]:
+def _figure(res: dict[str, Any], steps: dict[str, list[dict]], out: Path) -> list[str]:
+    """Per-lead CRPS (and SSR where the files record it) at every NFE, mean over seeds."""
+    curves = {step: {int(n): ([r["nfe"][n]["crps_lead"] for r in runs],
+                              [r["nfe"][n]["ssr_lead"] for r in runs]
+                              if all("ssr_lead" in r["nfe"][n] for r in runs) else None)
+                     for n in runs[0]["nfe"]} for step, runs in steps.items()}
+    path = per_lead_figure(f"{res['series']}: test CRPS and SSR per lead, mean over seeds",
+                           curves, Path(out) / f"{res['series']}_per_lead.png",
+                           f"CRPS (fair, {res['units']})")
+    return [f"![{res['series']}: CRPS and SSR per lead at every NFE]"
+            f"({Path(out).name}/{path.name})", ""]
+
+
+def _series(res: dict[str, Any], out: Path) -> list[str]:
     steps = _by_step(res["cells"])
     overall = min(((s, _best_nfe(r)) for s, r in steps.items()),
                   key=lambda sn: np.mean(_cell(steps[sn[0]], sn[1], "val_crps")))
@@ -83,7 +97,7 @@ def _series(res: dict[str, Any]) -> list[str]:
             f"{k['trend']}, seasonal {k['seasonal']}, phase {k['phase']}, σ {k['sigma']:g} "
             f"(the suite's IDFF: CRPS {res['suite_idff_crps']:.4g}). Validation picks "
             f"**{overall[0]} at NFE {overall[1]}** over every step and NFE.", "",
-            *_table(res, steps), "", *_choices(steps), ""]
+            *_table(res, steps), "", *_choices(steps), "", *_figure(res, steps, out)]
 
 
 def render(out: Path) -> str:
@@ -101,7 +115,7 @@ def render(out: Path) -> str:
              "chosen on validation, test reported. Intervals: paired bootstrap over test "
              "origins of the seed-averaged CRPS.", ""]
     for res in results:
-        lines += _series(res)
+        lines += _series(res, out)
     text = "\n".join(lines)
     target = Path(out).parent / "real_series_posterior.md" if Path(out).name == \
         "real_series_posterior" else Path(out) / "real_series_posterior.md"

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import _posterior_headline as headline
+from _posterior_plots import per_lead_figure
 
 T975 = {2: 12.706, 3: 4.303, 4: 3.182, 5: 2.776}  # Student t quantiles, n − 1 = 1..4
 SSR_BAND = (0.85, 1.15)
@@ -154,6 +155,24 @@ def per_lead(cells: dict, task: str, steps: list[str]) -> list[str]:
     return lines + [""]
 
 
+def figure(cells: dict, task: str, steps: list[str], out: Path) -> list[str]:
+    """Per-lead CRPS and SSR at every NFE, each step at its validation-chosen σ."""
+    curves = {}
+    for step in steps:
+        if (sel := select(cells, task, step)) is None:
+            continue
+        runs = list(sel["runs"].values())
+        curves[step] = {int(n): ([r["test"][n]["per_lead"]["crps_ecdf"] for r in runs],
+                                 [r["test"][n]["per_lead"]["ssr"] for r in runs])
+                        for n in runs[0]["test"]}
+    if not curves:
+        return []
+    path = per_lead_figure(f"{task}: test CRPS and SSR per lead, mean over seeds (σ chosen on "
+                           "validation per step)", curves, out / f"{task}_per_lead.png",
+                           "CRPS (ecdf)")
+    return [f"![{task}: CRPS and SSR per lead at every NFE]({out.name}/{path.name})", ""]
+
+
 def render(out: Path) -> str:
     cells = load(out)
     tasks = sorted({t for t, _, _ in cells})
@@ -168,7 +187,7 @@ def render(out: Path) -> str:
     summary: dict[str, Any] = {}
     for task in tasks:
         tbl, summary[task] = task_tables(cells, task, steps)
-        lines += tbl + per_lead(cells, task, steps)
+        lines += tbl + per_lead(cells, task, steps) + figure(cells, task, steps, out)
     board = out.parent / "leaderboard.csv"
     heads = {t: headline.check(cells, t, steps, select, board) for t in tasks}
     for task, h in heads.items():

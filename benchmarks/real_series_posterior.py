@@ -98,7 +98,7 @@ def run_cell(name: str, data: dict, step: str, seed: int, nfes: tuple[int, ...],
         test = scores_ensemble(
             _forecast(da, model, times, data["idx"], nfe, step, seed, factors), data["truth"])
         cells[str(nfe)] = {"val_crps": val["crps"], "inflation": factors.tolist(),
-                           **{key: test[key] for key in ("crps", "crps_lead", "ssr",
+                           **{key: test[key] for key in ("crps", "crps_lead", "ssr", "ssr_lead",
                                                           "crps_origin")}}
         print(f"[{name}] {step} seed {seed} NFE {nfe}: val {val['crps']:.4f} test "
               f"{test['crps']:.4f} SSR {test['ssr']:.2f}", flush=True)

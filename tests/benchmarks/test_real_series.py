@@ -48,6 +48,11 @@ def test_ensemble_scores_use_the_fair_crps_and_corrected_ssr():
     ssr = np.sqrt(6 / 5 * ens.var(axis=2, ddof=1).mean()) / np.sqrt(
         ((ens.mean(2) - y) ** 2).mean())
     assert s["ssr"] == ssr
+    for k in range(2):  # per lead: the same formula on that lead's members only
+        e, t = ens[:, k], y[:, k]
+        ssr_k = np.sqrt(6 / 5 * e.var(axis=1, ddof=1).mean()) / np.sqrt(
+            ((e.mean(1) - t) ** 2).mean())
+        np.testing.assert_allclose(s["ssr_lead"][k], ssr_k, rtol=1e-12)
 
 
 def test_targets_of_one_series():
