@@ -213,6 +213,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeat-up-to", type=int, default=100)
     ap.add_argument("--previous", type=Path, default=None)
     ap.add_argument("--out", type=Path, default=RESULTS)
+    ap.add_argument("--name", default="hindcast_scaling",
+                    help="result file names: NAME.json and NAME.md in --out")
     ap.add_argument("--block-sweep", type=int, nargs="*", default=[],
                     help="also stream --sweep-inits inits with each of these block sizes")
     ap.add_argument("--sweep-inits", type=int, default=96)
@@ -224,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
         ns = argparse.Namespace(members=res["members"], days=res["days"])
         res["marginal_tiles_per_s"] = marginal_rates(
             [r for r in res["rows"] if r["mode"] == "streamed"], ns)
-        return _write(res, args.out)
+        return _write(res, args.out, args.name)
     previous = json.loads(args.previous.read_text()) if args.previous else None
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -247,13 +249,13 @@ def main(argv: list[str] | None = None) -> int:
         res["block_sweep"] = sweep
     if previous:
         res["previous"] = {k: previous[k] for k in ("provenance", "rows") if k in previous}
-    return _write(res, args.out)
+    return _write(res, args.out, args.name)
 
 
-def _write(res: dict[str, Any], out: Path) -> int:
+def _write(res: dict[str, Any], out: Path, name: str) -> int:
     out.mkdir(parents=True, exist_ok=True)
-    (out / "hindcast_scaling.json").write_text(json.dumps(res, indent=1) + "\n")
-    (out / "hindcast_scaling.md").write_text(markdown(res))
+    (out / f"{name}.json").write_text(json.dumps(res, indent=1) + "\n")
+    (out / f"{name}.md").write_text(markdown(res))
     print(markdown(res))
     return 0
 
