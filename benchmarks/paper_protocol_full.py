@@ -12,8 +12,8 @@ RSS at full size.
 
 Each stage is the user's command in its own process (``paper_protocol_dryrun.stage``: wall time
 and peak RSS from ``wait4``). A stage whose output is already in ``--work`` is skipped (its row
-is kept from the results file), so an interrupted run goes on where it stopped; results are
-written after every stage.
+is kept from the results file, with the git sha it ran at), so an interrupted run goes on where
+it stopped; results are written after every stage.
 
     python benchmarks/paper_protocol_full.py --work /tmp/paperfull
 """
@@ -78,6 +78,15 @@ def forecast_sizes(path: Path) -> dict[str, Any]:
             "tile_inits": dims.get("init", 0) * dims.get("box", 1)}
 
 
+def mean_scores(path: Path) -> dict[str, float]:
+    """The ``mean`` row of ``idff-ts evaluate``'s CSV (scores of a barely trained network)."""
+    import csv
+
+    with open(path, newline="") as fh:
+        row = next(r for r in csv.DictReader(fh) if r["lead"] == "mean")
+    return {k: float(v) for k, v in row.items() if k != "lead" and v}
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--work", type=Path, required=True, help="work folder (kept; ~25 GB)")
@@ -94,12 +103,18 @@ def main(argv: list[str] | None = None) -> int:
     done = {r["stage"]: r for r in old.get("stages", []) if r.get("exit") == 0}
     res: dict[str, Any] = {"provenance": provenance(benchmark="paper_protocol_full"),
                            "settings": {k: str(v) for k, v in vars(a).items()}, "stages": []}
+    old_sha = old.get("provenance", {}).get("git_sha")
     for name, marker, args in commands(a):
         row = done.get(name) if (a.work / marker).exists() else None
-        row = row or stage(name, args, a.work)
+        if row is not None:  # kept from the run that did it (and its code's sha)
+            row.setdefault("git_sha", old_sha)
+        else:
+            row = {**stage(name, args, a.work), "git_sha": res["provenance"]["git_sha"]}
         res["stages"].append(row)
         if name == "forecast" and row["exit"] == 0:
             res["forecast"] = forecast_sizes(a.work / marker)
+        if name == "evaluate" and row["exit"] == 0:
+            res["scores_mean_over_leads"] = mean_scores(a.work / marker)
         out.write_text(json.dumps(res, indent=1) + "\n")
         if row["exit"] != 0:
             return 1
