@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--nfe", type=int, default=1)
     ap.add_argument("--block-inits", type=int, default=8)
     ap.add_argument("--out", type=Path, default=RESULTS)
+    ap.add_argument("--redo", nargs="*", default=[], help="stages to run again (their output "
+                    "is removed first; the later stages are kept)")
     a = ap.parse_args(argv)
     a.work.mkdir(parents=True, exist_ok=True)
     (a.work / "small_unet.yaml").write_text(config_yaml(a.hidden))
@@ -105,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
                            "settings": {k: str(v) for k, v in vars(a).items()}, "stages": []}
     old_sha = old.get("provenance", {}).get("git_sha")
     for name, marker, args in commands(a):
+        if name in a.redo:
+            shutil.rmtree(a.work / Path(marker).parts[0], ignore_errors=True)
         row = done.get(name) if (a.work / marker).exists() else None
         if row is not None:  # kept from the run that did it (and its code's sha)
             row.setdefault("git_sha", old_sha)

@@ -53,8 +53,22 @@ def is_synthetic(da: xr.DataArray) -> bool:
     return "SYNTHETIC" in text.upper()
 
 
+#: Days read or standardised at a time: memory beyond the result stays that of one block.
+BLOCK_DAYS = 366
+
+
+def _time_slice(da: xr.DataArray, sl: slice) -> tuple[slice, ...]:
+    return (slice(None),) * da.get_axis_num("time") + (sl,)
+
+
+def _blocks(n_days: int) -> list[slice]:
+    return [slice(i, min(i + BLOCK_DAYS, n_days)) for i in range(0, n_days, BLOCK_DAYS)]
+
+
 def split_tiles(tiles: xr.DataArray, period: tuple[str, str], name: str) -> xr.DataArray:
-    """The days of ``period`` in ``tiles`` (loaded), or a DataError naming what is there."""
+    """The days of ``period`` in ``tiles``, loaded a block of days at a time into one array
+    (a lazy multi-file archive is never concatenated whole in memory), or a DataError naming
+    what is there."""
     lo, hi = day_range(period)
     out = tiles.sel(time=slice(lo, hi))
     if out.sizes["time"] == 0:
@@ -63,13 +77,23 @@ def split_tiles(tiles: xr.DataArray, period: tuple[str, str], name: str) -> xr.D
             f"no day of the {name} period {lo:%Y-%m-%d}..{hi:%Y-%m-%d} in the data, which covers "
             f"{t.min():%Y-%m-%d}..{t.max():%Y-%m-%d}; pass data covering it or change the protocol"
         )
-    return out.load()
+    if out.chunks is None:  # already in memory
+        return out.load()
+    values = np.empty(out.shape, dtype=out.dtype)
+    for sl in _blocks(out.sizes["time"]):
+        values[_time_slice(out, sl)] = out.isel(time=sl).values
+    return out.copy(data=values)
 
 
 def standardise_tiles(tiles: xr.DataArray, clim: HarmonicClimatology) -> xr.DataArray:
-    """``z`` (float32) with land 0, named ``sst_anomaly``; DataError on missing ocean values."""
-    z = clim.transform(tiles, fill_land=0.0)
-    values = z.values
+    """``z`` (float32) with land 0, named ``sst_anomaly``; DataError on missing ocean values.
+
+    Computed a block of :data:`BLOCK_DAYS` days at a time into one float32 array, so the
+    climatology's per-day mean and std never exist for the whole period at once."""
+    values = np.empty(tiles.shape, dtype=np.float32)
+    for sl in _blocks(tiles.sizes["time"]):
+        block = clim.transform(tiles.isel(time=sl), fill_land=0.0)
+        values[_time_slice(tiles, sl)] = block.transpose(*tiles.dims).values
     bad = ~np.isfinite(values)
     if bad.any():
         days = tiles["time"].values[bad.reshape(bad.shape[0], -1).any(axis=1)]
@@ -77,10 +101,22 @@ def standardise_tiles(tiles: xr.DataArray, clim: HarmonicClimatology) -> xr.Data
             f"{int(bad.sum())} missing SST values over ocean on {days.size} day(s) "
             f"(first {str(days[0])[:10]}); fill or drop those days"
         )
-    z.name = ANOMALY_NAME
-    z.attrs = {"units": "1", "long_name": "standardised SST anomaly",
-               "standardisation": clim.describe()}
-    return z
+    return xr.DataArray(values, dims=tiles.dims, coords=tiles.coords, name=ANOMALY_NAME,
+                        attrs={"units": "1", "long_name": "standardised SST anomaly",
+                               "standardisation": clim.describe()})
+
+
+def standardised_splits(
+    tiles: xr.DataArray, protocol: SSTProtocol, n_harmonics: int
+) -> tuple[xr.DataArray, xr.DataArray, HarmonicClimatology]:
+    """Training and validation anomalies and the climatology fitted on the training years; the
+    raw training tiles are dropped before returning (one copy of the period less in memory)."""
+    train_tiles = split_tiles(tiles, protocol.train, "training")
+    clim = HarmonicClimatology.fit(train_tiles, period=protocol.train, n_harmonics=n_harmonics)
+    z_train = standardise_tiles(train_tiles, clim)
+    del train_tiles
+    z_val = standardise_tiles(split_tiles(tiles, protocol.val, "validation"), clim)
+    return z_train, z_val, clim
 
 
 def tile_assets(tiles: xr.DataArray, clim: HarmonicClimatology) -> dict[str, np.ndarray]:
@@ -167,10 +203,7 @@ def fit_sst(
     for msg in ocean_fraction_warning(tiles):
         log.warning(msg)
     synthetic = is_synthetic(tiles)
-    train_tiles = split_tiles(tiles, protocol.train, "training")
-    val_tiles = split_tiles(tiles, protocol.val, "validation")
-    clim = HarmonicClimatology.fit(train_tiles, period=protocol.train, n_harmonics=n_harmonics)
-    z_train, z_val = standardise_tiles(train_tiles, clim), standardise_tiles(val_tiles, clim)
+    z_train, z_val, clim = standardised_splits(tiles, protocol, n_harmonics)
     common = clim.ocean.all(axis=0)  # (y, x): ocean in every box
     if not common.any():
         raise DataError("no pixel is ocean in every box; train boxes one at a time")

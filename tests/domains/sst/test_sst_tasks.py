@@ -14,6 +14,7 @@ from idff_ts.domains.sst.protocol import SSTProtocol
 from idff_ts.domains.sst.synthetic import write_synthetic_archive
 from idff_ts.domains.sst.tasks import ETP_MODEL, wa4_path
 from idff_ts.domains.sst.tiles import as_tiles, open_sst_source
+from idff_ts.errors import DataError
 from idff_ts.tasks import TASKS, get_task
 from idff_ts.training.checkpoint import load_checkpoint
 
@@ -94,6 +95,33 @@ def test_stored_climatology_reproduces_the_fitted_one(archive, trained):
     z = stored.transform(train).values[:, ocean]
     assert abs(z.mean()) < 0.05 and 0.9 < z.std() < 1.1
     assert np.isnan(std_h[:, ~ocean]).all() and (std_h[:, ocean] >= stored.min_std).all()
+
+
+def test_blocked_loading_and_standardisation_equal_the_whole_at_once(archive, monkeypatch):
+    """Training tiles are read and standardised a block of days at a time (memory): with a
+    7-day block (many blocks, a partial last one) the values are bitwise those of loading the
+    period whole and transforming it in one call; the validation split alike, and a missing
+    ocean value in a late block is still reported."""
+    from idff_ts.domains.sst import train as sst_train
+
+    monkeypatch.setattr(sst_train, "BLOCK_DAYS", 7)
+    tiles = as_tiles(open_sst_source(str(archive / "clean")), PROTOCOL.boxes)
+    assert tiles.chunks is not None  # a lazy multi-file archive: the blocked path
+    z_train, z_val, clim = sst_train.standardised_splits(tiles, PROTOCOL, 3)
+    whole = tiles.sel(time=slice("2016", "2018")).load()
+    direct = HarmonicClimatology.fit(whole, period=PROTOCOL.train)
+    assert np.array_equal(clim.mean_coef, direct.mean_coef)
+    assert np.array_equal(clim.var_coef, direct.var_coef)
+    assert np.array_equal(z_train.values, clim.transform(whole, fill_land=0.0).values)
+    val = tiles.sel(time=slice("2019-01-01", "2019-01-31")).load()
+    assert np.array_equal(z_val.values, clim.transform(val, fill_land=0.0).values)
+    assert z_train.dtype == np.float32 and z_train.name == "sst_anomaly"
+    assert list(z_train.indexes["time"]) == list(whole.indexes["time"])
+    broken = val.copy()
+    ocean_pixel = np.argwhere(clim.ocean)[0]
+    broken[(20, *ocean_pixel)] = np.nan  # day 21: the third 7-day block
+    with pytest.raises(DataError, match="missing SST values over ocean on 1 day"):
+        sst_train.standardise_tiles(broken, clim)
 
 
 def test_harmonic_round_trip_and_dates():
