@@ -105,7 +105,9 @@ def main(argv: list[str] | None = None) -> int:
     old = json.loads(out.read_text()) if out.exists() else {}
     done = {r["stage"]: r for r in old.get("stages", []) if r.get("exit") == 0}
     res: dict[str, Any] = {"provenance": provenance(benchmark="paper_protocol_full"),
-                           "settings": {k: str(v) for k, v in vars(a).items()}, "stages": []}
+                           "settings": {k: str(v) for k, v in vars(a).items()}, "stages": [],
+                           "superseded_stages": old.get("superseded_stages", [])
+                           + [r for r in old.get("stages", []) if r["stage"] in a.redo]}
     old_sha = old.get("provenance", {}).get("git_sha")
     for name, marker, args in commands(a):
         if name in a.redo:
