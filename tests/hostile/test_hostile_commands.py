@@ -90,12 +90,31 @@ def _spawn(args: list[str], cwd: Path) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds of a process (Linux ``/proc/<pid>/stat``, fields 14-15)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _wait_until_sampling(proc: subprocess.Popen, cpu_s: float = 6.0, wall_s: float = 120.0):
+    """Until the command has used ``cpu_s`` CPU seconds: imports and model loading take about
+    3 here, the 4000-member sampling about 100. CPU time, unlike a fixed sleep, does not run
+    out early on a loaded machine; without ``/proc``, a fixed 6 s."""
+    if not Path(f"/proc/{proc.pid}/stat").exists():
+        time.sleep(6.0)
+        return
+    deadline = time.monotonic() + wall_s
+    while proc.poll() is None and _cpu_seconds(proc.pid) < cpu_s:
+        assert time.monotonic() < deadline, f"no {cpu_s} CPU seconds in {wall_s} s"
+        time.sleep(0.2)
+
+
 def test_ctrl_c_prints_interrupted_and_leaves_no_output(tmp_path, inputs):
     """SIGINT while sampling a long ensemble: exit 130, one line 'interrupted', no file."""
     proc = _spawn(["forecast", "-c", str(inputs / "model.pt"), "--data", str(inputs / "obs.nc"),
                    "--init", "all", "--members", "4000", "--nfe", "50", "-o", "out.nc", "-q"],
                   tmp_path)
-    time.sleep(6.0)  # imports and model loading, then well inside sampling
+    _wait_until_sampling(proc)
     assert proc.poll() is None, proc.communicate()
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=60)
