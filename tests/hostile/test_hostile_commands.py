@@ -84,10 +84,18 @@ def test_quiet_silences_the_demo_warning(tmp_path, monkeypatch):
     assert (tmp_path / "fc.nc").is_file()
 
 
+def _default_sigint() -> None:
+    """In the child: SIGINT back to its default. A runner started in the background by a shell
+    without job control ignores SIGINT, its children inherit that, and Python then installs no
+    KeyboardInterrupt handler: the signal would be lost and the test would fail for that reason."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _spawn(args: list[str], cwd: Path) -> subprocess.Popen:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     return subprocess.Popen([sys.executable, "-m", "idff_ts.cli", *args], cwd=cwd, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_default_sigint)
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -117,8 +125,13 @@ def test_ctrl_c_prints_interrupted_and_leaves_no_output(tmp_path, inputs):
     _wait_until_sampling(proc)
     assert proc.poll() is None, proc.communicate()
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130, (out, err)
+    try:
+        out, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        pytest.fail("the command went on for 60 s after SIGINT")
+    assert proc.returncode == 130, (proc.returncode, out, err)
     lines = [line for line in err.splitlines() if line.strip()]
     assert lines == ["error: interrupted"], err
     assert sorted(p.name for p in tmp_path.iterdir()) == []
