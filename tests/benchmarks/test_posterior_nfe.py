@@ -47,7 +47,8 @@ def test_headline_target_uses_the_lowest_nfe_within_two_percent(tmp_path: Path) 
                                                s, 1.0, "gaussian") for s in (0, 1)}}
     board = tmp_path / "leaderboard.csv"
     header = "profile,task,method,nfe_counted,crps_fair\n"
-    board.write_text(header + "quick,t,a,5.0,1.0\nquick,t,b,200.0,0.5\nsmoke,t,c,1.0,0.1\n")
+    board.write_text(header + "quick,t,p,0.0,nan\nquick,t,a,5.0,1.0\nquick,t,b,200.0,0.5\n"
+                     "smoke,t,c,1.0,0.1\n")  # NaN: one-member persistence has no fair CRPS
     res = headline.check(cells, "t", ["mean", "gaussian"], report.select, board)
     assert res["best_crps"] == 1.0 and res["best_by"] == "a (NFE 5)"  # NFE 200 and smoke ignored
     assert res["idff_lowest_nfe_within_2pct"] == 2 and res["target_met"]
