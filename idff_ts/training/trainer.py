@@ -134,8 +134,9 @@ def relocate_resume(resume_from: Path, ckpt: dict[str, Any], ckpt_dir: Path) -> 
         return Path(resume_from)
 
     def moved(path: Any) -> Any:
-        return (os.path.join(here, os.path.relpath(path, old))
-                if isinstance(path, str) and path.startswith(old) else path)
+        inside = isinstance(path, str) and (path == old or path.startswith(old.rstrip(os.sep)
+                                                                            + os.sep))
+        return os.path.join(here, os.path.relpath(path, old)) if inside else path
 
     for state in states:
         state["dirpath"] = here

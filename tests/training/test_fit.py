@@ -267,6 +267,28 @@ def test_resume_in_a_moved_folder_keeps_the_best_epoch_before_the_restart(tmp_pa
         torch.testing.assert_close(resumed.method.state_dict()[key], value, rtol=0, atol=0)
 
 
+def test_relocate_resume_moves_only_paths_inside_the_old_folder(tmp_path) -> None:
+    """Paths under the stored folder move to the new one; a sibling whose name merely starts
+    with the old folder's (``run`` vs ``run2``) is left alone."""
+    import torch
+
+    from idff_ts.training.trainer import relocate_resume
+
+    old, new = tmp_path / "run", tmp_path / "moved"
+    new.mkdir()
+    state = {"dirpath": str(old), "best_model_path": str(old / "best-epoch=003.ckpt"),
+             "last_model_path": str(tmp_path / "run2" / "last.ckpt"),
+             "best_k_models": {str(old / "best-epoch=003.ckpt"): 0.5}}
+    ckpt = {"callbacks": {"ModelCheckpoint{'monitor': 'val_crps'}": state}}
+    target = relocate_resume(tmp_path / "last.ckpt", ckpt, new)
+    saved = torch.load(target, weights_only=True)["callbacks"]
+    moved = next(iter(saved.values()))
+    assert moved["dirpath"] == str(new.resolve())
+    assert moved["best_model_path"] == str(new.resolve() / "best-epoch=003.ckpt")
+    assert moved["last_model_path"] == str(tmp_path / "run2" / "last.ckpt")
+    assert list(moved["best_k_models"]) == [str(new.resolve() / "best-epoch=003.ckpt")]
+
+
 def test_fit_field_with_mask_and_scalar_series() -> None:
     rng = np.random.default_rng(1)
     field = rng.standard_normal((80, 3, 4)).astype(np.float32)
