@@ -88,9 +88,17 @@ def mean_scores(path: Path) -> dict[str, float]:
     return {k: float(v) for k, v in row.items() if k != "lead" and v}
 
 
+def _remove(path: Path) -> None:
+    """A stage's output, a folder (``run``, ``test2020.zarr``) or a file (``metrics.csv``)."""
+    if path.is_dir():
+        shutil.rmtree(path)
+    else:
+        path.unlink(missing_ok=True)
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--work", type=Path, required=True, help="work folder (kept; ~25 GB)")
+    ap.add_argument("--work", type=Path, required=True, help="work folder (kept; about 4 GB)")
     ap.add_argument("--hidden", type=int, default=4, help="UNet channels (one level)")
     ap.add_argument("--max-batches", type=int, default=20)
     ap.add_argument("--nfe", type=int, default=1)
@@ -107,11 +115,12 @@ def main(argv: list[str] | None = None) -> int:
     res: dict[str, Any] = {"provenance": provenance(benchmark="paper_protocol_full"),
                            "settings": {k: str(v) for k, v in vars(a).items()}, "stages": [],
                            "superseded_stages": old.get("superseded_stages", [])
-                           + [r for r in old.get("stages", []) if r["stage"] in a.redo]}
+                           + [r for r in old.get("stages", []) if r["stage"] in a.redo],
+                           "notes": old.get("notes", {})}
     old_sha = old.get("provenance", {}).get("git_sha")
     for name, marker, args in commands(a):
         if name in a.redo:
-            shutil.rmtree(a.work / Path(marker).parts[0], ignore_errors=True)
+            _remove(a.work / Path(marker).parts[0])
         row = done.get(name) if (a.work / marker).exists() else None
         if row is not None:  # kept from the run that did it (and its code's sha)
             row.setdefault("git_sha", old_sha)
