@@ -10,8 +10,9 @@ again); older files record only the chosen configuration's training (the tuning 
 ``train_wall_s``), and the other configurations' training and every validation scoring are
 counted as *not recorded*: the sums are then lower bounds. A training that ``run.py --resume``
 reused or continued (``training.resume``) records only this run's part of it; such trainings are
-counted (``resumed``), since their earlier time is in older result files. Load averages and machines come from
-each file's provenance; the machine is shared, so wall times include waiting for the CPU.
+counted (``resumed``), since their earlier time is in older result files. Load averages and
+machines come from each file's provenance; the machine is shared, so wall times include waiting
+for the CPU.
 """
 
 from __future__ import annotations
@@ -90,8 +91,8 @@ def compute_time(results: list[dict[str, Any]]) -> dict[str, dict[str, dict[str,
         row = (r["profile"], r["task"], r["method"])
         t = out.setdefault(r["profile"], {}).setdefault(r["task"], {
             "files": 0, "train_s": 0.0, "tuning_s": 0.0, "forecast_s": 0.0,
-            "untimed_configs": 0, "untimed_estimate_s": 0.0, "resumed": 0, "loads": [], "machines": set(),
-            "threads": set(), "times": []})
+            "untimed_configs": 0, "untimed_estimate_s": 0.0, "resumed": 0, "loads": [],
+            "machines": set(), "threads": set(), "times": []})
         cost = _file_cost(r, row not in seen, sum(by_row[row]) / len(by_row[row]))
         seen.add(row)
         for key, value in cost.items():
@@ -184,7 +185,8 @@ def compute_section(tasks: dict[str, dict[str, Any]]) -> list[str]:
         machines |= t["machines"]
         threads |= t["threads"]
     lines.append(_cells("**all**", total).rsplit("|", 2)[0] + "| |")
-    return [*lines, "", _note(total["untimed_configs"], total["resumed"], machines, threads, _overlap(tasks)), ""]
+    note = _note(total["untimed_configs"], total["resumed"], machines, threads, _overlap(tasks))
+    return [*lines, "", note, ""]
 
 
 __all__ = ["compute_section", "compute_time"]
