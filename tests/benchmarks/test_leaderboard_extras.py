@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 import math
 import statistics
 from pathlib import Path
@@ -102,6 +103,7 @@ def _side(root: Path, res: dict, scores: dict, **change) -> None:
 
 
 def test_md_per_trajectory_table_is_mean_and_sd_over_seeds(tmp_path: Path, caplog) -> None:
+    caplog.set_level(logging.WARNING, logger="idff_ts")  # a CLI test before may have quieted it
     runs, side = tmp_path / "results" / "runs", tmp_path / "results" / "trajectory_scores"
     mae = {0: 40.0, 1: 44.0, 2: 45.5}
     for seed in (0, 1, 2):
