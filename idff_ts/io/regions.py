@@ -13,7 +13,9 @@ no final assembly:
    is built under a temporary name and renamed, so concurrent processes create it once.
 2. :class:`RegionWriter` writes a block's init-dependent variables into its slice of ``init``
    (what ``xarray.Dataset.to_zarr(region=...)`` does, without reopening the store per block);
-   several processes may do this at the same time.
+   several processes may do this at the same time. Its chunks (one init each) are encoded and
+   written in the calling thread (:mod:`idff_ts.io.zarr_chunks`), not in zarr's codec threads,
+   whose malloc arenas made peak memory creep up with the number of blocks.
 3. :func:`set_store_attrs` rewrites the global attributes (the summed costs) and consolidates
    the metadata; :func:`export_store` then renames the store into place (``.zarr`` output,
    atomic) or converts it to netCDF a block of inits at a time (dask's synchronous scheduler:
@@ -39,6 +41,7 @@ from idff_ts.io.writing import (
     move_store_into_place,
     write_dataset,
 )
+from idff_ts.io.zarr_chunks import ChunkWriter
 
 INIT = "init"
 
@@ -121,6 +124,9 @@ class RegionWriter:
             self.encoding = {n: {k: ds[n].encoding[k] for k in CF_ENCODING
                                  if k in ds[n].encoding} for n in names}
         self.arrays = {n: group[n] for n in names}
+        # whole-init chunks whose first dim is init are written in this thread (zarr_chunks)
+        self.chunk_writers = {n: ChunkWriter(Path(store) / n) for n in names
+                              if self.dims[n][:1] == (INIT,) and ChunkWriter.accepts(Path(store) / n)}
 
     def write(self, block: xr.Dataset, start: int) -> None:
         """Write ``block``'s init variables at inits ``start .. start + block.sizes["init"]``."""
@@ -128,9 +134,14 @@ class RegionWriter:
         for name, array in self.arrays.items():
             var = block[name].variable.transpose(*self.dims[name]).copy(deep=False)
             var.attrs, var.encoding = {}, dict(self.encoding[name])
-            encoded = xr.conventions.encode_cf_variable(var, name=name)
+            values = np.asarray(xr.conventions.encode_cf_variable(var, name=name).values,
+                                dtype=array.dtype)
+            if name in self.chunk_writers:
+                for i in range(stop - start):
+                    self.chunk_writers[name].write(start + i, values[i])
+                continue
             where = tuple(slice(start, stop) if d == INIT else slice(None) for d in var.dims)
-            array[where] = np.asarray(encoded.values, dtype=array.dtype)
+            array[where] = values
 
 
 def _json_value(value: Any) -> Any:
