@@ -137,8 +137,7 @@ def _finish(parts: Path, n_blocks: int, output: Path, seed: int, block_inits: in
                    hindcast_seeds="block b sampled with seed SeedSequence(seed, spawn_key=(b,))")
     summary.update(attrs)
     set_store_attrs(store_path(parts), summary)
-    return export_store(store_path(parts), output, overwrite=overwrite,
-                        inits_per_read=block_inits)
+    return export_store(store_path(parts), output, overwrite=overwrite)
 
 
 def hindcast(

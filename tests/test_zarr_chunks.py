@@ -1,6 +1,9 @@
-"""ChunkWriter: whole chunks written in the calling thread are the bytes zarr itself writes."""
+"""A hindcast's Zarr store: whole chunks written in the calling thread are the bytes zarr
+itself writes, and its netCDF export reads it a few MB at a time with the same result."""
 
 from __future__ import annotations
+
+import shutil
 
 import numpy as np
 import pytest
@@ -68,3 +71,31 @@ def test_a_wrong_chunk_is_refused(tmp_path):
         writer.write(0, np.zeros(4, "f4"))
     with pytest.raises(IndexError, match="outside"):
         writer.write(2, np.zeros(3, "f4"))
+
+
+def test_netcdf_export_reads_by_bytes_and_gives_the_same_file(tmp_path, monkeypatch):
+    import xarray as xr
+
+    from idff_ts.io import regions
+
+    values = np.arange(10 * 2 * 500, dtype="f4").reshape(10, 2, 500)
+    ds = xr.Dataset({"a": (("init", "box", "x"), values), "b": (("box",), np.ones(2, "f4"))},
+                    coords={"init": np.arange(10)})
+    ds.to_zarr(tmp_path / "s.zarr", zarr_format=2, consolidated=True,
+               encoding={"a": {"chunks": (1, 2, 500)}})  # one init per chunk, as a hindcast's
+    assert regions._inits_per_read(tmp_path / "s.zarr") == regions.READ_BYTES // 4000
+    monkeypatch.setattr(regions, "READ_BYTES", 12_000)  # 3 inits of 4,000 bytes
+    assert regions._inits_per_read(tmp_path / "s.zarr") == 3
+    monkeypatch.setattr(regions, "READ_BYTES", 100)  # less than one init: one at a time
+    assert regions._inits_per_read(tmp_path / "s.zarr") == 1
+    outs = []
+    for per_read in (None, 1, 7):
+        shutil.copytree(tmp_path / "s.zarr", tmp_path / f"c{per_read}.zarr")
+        out = tmp_path / f"o{per_read}.nc"
+        regions.export_store(tmp_path / f"c{per_read}.zarr", out, overwrite=False,
+                             inits_per_read=per_read)
+        with xr.open_dataset(out) as got:
+            outs.append(got.load())
+    for got in outs:
+        xr.testing.assert_identical(got, outs[0])
+        np.testing.assert_array_equal(got["a"].values, values)

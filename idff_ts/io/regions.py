@@ -18,9 +18,9 @@ no final assembly:
    whose malloc arenas made peak memory creep up with the number of blocks.
 3. :func:`set_store_attrs` rewrites the global attributes (the summed costs) and consolidates
    the metadata; :func:`export_store` then renames the store into place (``.zarr`` output,
-   atomic) or converts it to netCDF a block of inits at a time (dask's synchronous scheduler:
-   one block in memory at a time; netCDF chunks of one init, a small HDF5 chunk cache), written
-   atomically by :func:`~idff_ts.io.write_dataset`.
+   atomic) or converts it to netCDF a few inits at a time (about 8 MB per read; dask's
+   synchronous scheduler: one read in memory at a time; netCDF chunks of one init, a small
+   HDF5 chunk cache), written atomically by :func:`~idff_ts.io.write_dataset`.
 """
 
 from __future__ import annotations
@@ -186,10 +186,28 @@ def _for_netcdf(ds: xr.Dataset) -> xr.Dataset:
     return ds
 
 
-def export_store(store: Path, output: Path, *, overwrite: bool, inits_per_read: int = 1) -> Path:
+READ_BYTES = 1 << 23
+"""Bytes of stored values (as decoded) per read when a store is converted to netCDF."""
+
+
+def _inits_per_read(store: Path) -> int:
+    """How many inits of ``store`` fit in :data:`READ_BYTES` (at least one)."""
+    with xr.open_zarr(store, consolidated=True) as ds:
+        n = max(1, ds.sizes.get(INIT, 1))
+        per_init = sum(v.size * v.dtype.itemsize for v in ds.data_vars.values()
+                       if INIT in v.dims) / n
+    return max(1, int(READ_BYTES // max(per_init, 1)))
+
+
+def export_store(store: Path, output: Path, *, overwrite: bool,
+                 inits_per_read: int | None = None) -> Path:
     """Move the finished ``store`` to ``output`` (Zarr) or convert it (netCDF), atomically,
-    reading ``inits_per_read`` inits at a time (the hindcast's block: memory stays bounded by
-    a block, and there are fewer, larger writes than one per init)."""
+    reading ``inits_per_read`` inits at a time (default: as many as fit in
+    :data:`READ_BYTES`, at least one). A read's conversion holds several copies of it, so its
+    size sets the conversion's memory: at the demo's sizes (8 MB per init) a read of 8 inits
+    peaked 390 MB above the process's baseline and a read of 1 init 70 MB, in the same time;
+    at small sizes a read of many inits saves each read's fixed cost
+    (``benchmarks/results/hindcast_export.md``)."""
     if output_format(output) == "zarr":
         try:
             move_store_into_place(store, output, overwrite)
@@ -206,6 +224,8 @@ def export_store(store: Path, output: Path, *, overwrite: bool, inits_per_read: 
     # fill up with chunks already written
     netCDF4.set_chunk_cache(WRITE_CHUNK_CACHE, cache[1], cache[2])
     try:
+        if inits_per_read is None:
+            inits_per_read = _inits_per_read(store)
         with xr.open_zarr(store, consolidated=True,
                           chunks={INIT: max(1, int(inits_per_read))}) as ds, \
                 dask.config.set(scheduler="synchronous"):
