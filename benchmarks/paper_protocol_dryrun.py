@@ -33,15 +33,16 @@ from _provenance import RESULTS, provenance
 FULL = {"years": 39, "tile_inits": 3949, "members": 50, "leads": 7, "boxes": 11}
 
 
-def stage(name: str, args: list[str], cwd: Path) -> dict[str, Any]:
-    """Run ``idff-ts ARGS`` in ``cwd``; wall time, peak RSS and exit status."""
-    cmd = [sys.executable, "-m", "idff_ts.cli", *args]
+def stage(name: str, args: list[str], cwd: Path, script: Path | None = None) -> dict[str, Any]:
+    """Run ``idff-ts ARGS`` (or ``python SCRIPT ARGS``) in ``cwd``; wall time, peak RSS, exit."""
+    cmd = [sys.executable, *([str(script)] if script else ["-m", "idff_ts.cli"]), *args]
     env = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE", "PYTHONWARNINGS": "ignore"}
     t0 = time.perf_counter()
     with open(cwd / f"{name}.log", "w") as log:
         proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
         _, status, usage = os.wait4(proc.pid, 0)
-    row = {"stage": name, "command": shlex.join(["idff-ts", *args]),
+    shown = ["python", f"benchmarks/{script.name}"] if script else ["idff-ts"]
+    row = {"stage": name, "command": shlex.join([*shown, *args]),
            "wall_s": round(time.perf_counter() - t0, 1),
            "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
            "exit": os.waitstatus_to_exitcode(status), "load_1min": round(os.getloadavg()[0], 1)}

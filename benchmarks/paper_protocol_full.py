@@ -10,12 +10,19 @@ costs about 1 s per tile-lead here, 395 CPU-hours for this hindcast: see
 scores mean nothing: this run measures whether each stage completes, its wall time and its peak
 RSS at full size.
 
+The last stage (``paper_protocol_row.py``) turns the scores into a leaderboard row: a result
+file of profile ``paper-dryrun`` with every init's CRPS, rendered by the leaderboard's code
+(``results/paper_protocol_full_leaderboard.md``).
+
 Each stage is the user's command in its own process (``paper_protocol_dryrun.stage``: wall time
 and peak RSS from ``wait4``). A stage whose output is already in ``--work`` is skipped (its row
 is kept from the results file, with the git sha it ran at), so an interrupted run goes on where
 it stopped; results are written after every stage.
 
     python benchmarks/paper_protocol_full.py --work /tmp/paperfull
+    # the same stages on 3 years, a few inits and members (the test's smoke run, a minute):
+    python benchmarks/paper_protocol_full.py --work /tmp/pp --first-year 2018 --members 2 \
+        --stride 120 --max-batches 1 --out /tmp/pp/results
 """
 
 from __future__ import annotations
@@ -30,6 +37,13 @@ from _provenance import RESULTS, provenance
 from paper_protocol_dryrun import FULL, stage
 
 OUT_NAME = "paper_protocol_full.json"
+ROW_SCRIPT = Path(__file__).resolve().parent / "paper_protocol_row.py"
+LEADERBOARD_NOTE = (
+    "<!-- written by benchmarks/paper_protocol_full.py -->\n"
+    "> **The paper protocol's dry run, not a result.** SYNTHETIC SST, a small UNet trained for a "
+    "few batches (`paper_protocol_full.json` has the settings): this page shows that the full-size "
+    "hindcast's scores go through the leaderboard's code (`idff_ts.leaderboard.render`), from "
+    "the work folder's `runs/`, not from `benchmarks/results/runs/`.\n\n")
 
 
 def config_yaml(hidden: int) -> str:
@@ -39,24 +53,28 @@ def config_yaml(hidden: int) -> str:
 
 
 def commands(a: argparse.Namespace) -> list[tuple[str, str, list[str]]]:
-    """(stage, the output that marks it done, the ``idff-ts`` arguments)."""
+    """(stage, the output that marks it done, the arguments of ``idff-ts`` or of the script)."""
+    first, last = a.first_year, a.last_year
+    train = f"{first}..{last - 2}"
     return [
-        ("synthetic", "psl/sst.day.mean.2020.nc",
-         ["data", "synthetic", "--start", "1982-01-01", "--end", "2020-12-31", "--dest", "psl",
-          "--region", "etp", "-q"]),
+        ("synthetic", f"psl/sst.day.mean.{last}.nc",
+         ["data", "synthetic", "--start", f"{first}-01-01", "--end", f"{last}-12-31", "--dest",
+          "psl", "--region", "etp", "-q"]),
         ("prepare", "tiles.zarr", ["data", "prepare", "psl", "-o", "tiles.zarr", "--boxes", "etp",
-                                   "--train", "1982..2018", "-q"]),
+                                   "--train", train, "-q"]),
         ("train", "run/model.pt",
          ["train", "--task", "sst-etp", "--data", "psl", "--config", "small_unet.yaml",
-          "--train-period", "1982..2018", "--val-period", "2019..2019", "--epochs", "1",
+          "--train-period", train, "--val-period", f"{last - 1}..{last - 1}", "--epochs", "1",
           "--max-batches", str(a.max_batches), "--val-inits", "4", "--val-members", "4",
           "--device", "cpu", "-q", "-o", "run"]),
         ("forecast", "test2020.zarr",
-         ["forecast", "--checkpoint", "run/model.pt", "--data", "psl/sst.day.mean.2020.nc",
-          "--init", "all", "--members", str(FULL["members"]), "--nfe", str(a.nfe),
-          "--block-inits", str(a.block_inits), "--device", "cpu", "-q", "-o", "test2020.zarr"]),
+         ["forecast", "--checkpoint", "run/model.pt", "--data", f"psl/sst.day.mean.{last}.nc",
+          "--init", "all", *(["--stride", str(a.stride)] if a.stride > 1 else []),
+          "--members", str(a.members), "--nfe", str(a.nfe), "--block-inits", str(a.block_inits),
+          "--device", "cpu", "-q", "-o", "test2020.zarr"]),
         ("evaluate", "metrics.csv", ["evaluate", "test2020.zarr", "--truth", "tiles.zarr", "-q",
                                      "-o", "metrics.csv"]),
+        ("leaderboard", "leaderboard/leaderboard.md", [".", "--nfe", str(a.nfe)]),
     ]
 
 
@@ -102,12 +120,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--hidden", type=int, default=4, help="UNet channels (one level)")
     ap.add_argument("--max-batches", type=int, default=20)
     ap.add_argument("--nfe", type=int, default=1)
+    ap.add_argument("--first-year", type=int, default=1982)
+    ap.add_argument("--last-year", type=int, default=2020, help="the test year (the one before "
+                    "it validates, the rest trains)")
+    ap.add_argument("--members", type=int, default=FULL["members"])
+    ap.add_argument("--stride", type=int, default=1, help="every STRIDE-th test init day "
+                    "(1: all of them, the protocol)")
     ap.add_argument("--block-inits", type=int, default=8)
     ap.add_argument("--out", type=Path, default=RESULTS)
     ap.add_argument("--redo", nargs="*", default=[], help="stages to run again (their output "
                     "is removed first; the later stages are kept)")
     a = ap.parse_args(argv)
     a.work.mkdir(parents=True, exist_ok=True)
+    a.out.mkdir(parents=True, exist_ok=True)
     (a.work / "small_unet.yaml").write_text(config_yaml(a.hidden))
     out = a.out / OUT_NAME
     old = json.loads(out.read_text()) if out.exists() else {}
@@ -125,12 +150,20 @@ def main(argv: list[str] | None = None) -> int:
         if row is not None:  # kept from the run that did it (and its code's sha)
             row.setdefault("git_sha", old_sha)
         else:
-            row = {**stage(name, args, a.work), "git_sha": res["provenance"]["git_sha"]}
+            script = ROW_SCRIPT if name == "leaderboard" else None
+            if script is not None:
+                wall = {r["stage"]: r["wall_s"] for r in res["stages"]}
+                args = [*args, "--train-wall-s", str(wall["train"]),
+                        "--forecast-wall-s", str(wall["forecast"])]
+            row = {**stage(name, args, a.work, script), "git_sha": res["provenance"]["git_sha"]}
         res["stages"].append(row)
         if name == "forecast" and row["exit"] == 0:
             res["forecast"] = forecast_sizes(a.work / marker)
         if name == "evaluate" and row["exit"] == 0:
             res["scores_mean_over_leads"] = mean_scores(a.work / marker)
+        if name == "leaderboard" and row["exit"] == 0:
+            (a.out / OUT_NAME.replace(".json", "_leaderboard.md")).write_text(
+                LEADERBOARD_NOTE + (a.work / marker).read_text())
         out.write_text(json.dumps(res, indent=1) + "\n")
         if row["exit"] != 0:
             return 1
