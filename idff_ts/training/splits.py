@@ -77,16 +77,38 @@ def hold_out(
     )
 
 
+BLOCK_BYTES = 1 << 28
+"""float64 bytes of training data reduced at once by :func:`fit_normalizer` with a mask. A
+smaller array is reduced in one call, as always; a larger one (e.g. decades of SST tiles) a
+block of time steps at a time, so its float64 temporaries stay about this size."""
+
+
+def _masked_sums(train: np.ndarray, w: np.ndarray, axes: tuple[int, ...],
+                 mean: np.ndarray | None) -> np.ndarray:
+    """Σ w·x (``mean`` None) or Σ w·(x − mean)² over ``axes``, in float64."""
+    if mean is None:
+        return (train * w).sum(axis=axes, keepdims=True)
+    return (((train - mean) ** 2) * w).sum(axis=axes, keepdims=True)
+
+
 def fit_normalizer(train: np.ndarray, mask: np.ndarray | None) -> Normalizer:
-    """Per-variable (channel) mean and std of the training split, valid points only."""
+    """Per-variable (channel) mean and std of the training split, valid points only.
+
+    With a mask, arrays of more than :data:`BLOCK_BYTES` (as float64) are reduced a block of
+    time steps at a time: the same two-pass formulas, summed block by block (equal to the
+    one-call result up to float64 rounding)."""
     if mask is None:
         return Normalizer.fit(train)
-    w = np.broadcast_to(np.asarray(mask, dtype=np.float64), train.shape[2:])
-    w = np.broadcast_to(w, train.shape)
+    w_state = np.broadcast_to(np.asarray(mask, dtype=np.float64), train.shape[2:])
     axes = tuple(a for a in range(train.ndim) if a != 2)
-    n = np.maximum(w.sum(axis=axes, keepdims=True), 1.0)
-    mean = (train * w).sum(axis=axes, keepdims=True) / n
-    var = (((train - mean) ** 2) * w).sum(axis=axes, keepdims=True) / n
+    step = train.shape[1]
+    if train.size * 8 > BLOCK_BYTES:
+        step = max(1, BLOCK_BYTES // (8 * max(1, train.size // max(1, train.shape[1]))))
+    blocks = [train[:, i : i + step] for i in range(0, train.shape[1], step)]
+    weights = [np.broadcast_to(w_state, b.shape) for b in blocks]
+    n = np.maximum(sum(w.sum(axis=axes, keepdims=True) for w in weights), 1.0)
+    mean = sum(_masked_sums(b, w, axes, None) for b, w in zip(blocks, weights, strict=True)) / n
+    var = sum(_masked_sums(b, w, axes, mean) for b, w in zip(blocks, weights, strict=True)) / n
     std = np.sqrt(var)
     return Normalizer(mean=mean[0, 0], std=np.where(std < 1e-6, 1.0, std)[0, 0])
 
@@ -155,8 +177,8 @@ def prepare_data(
     mask_arr = None if mask is None else align_mask(mask, info)
     norm = fit_normalizer(train_arr, mask_arr)
     return PreparedData(
-        train=norm.transform(train_arr).astype(np.float32),
-        val=norm.transform(val_arr).astype(np.float32),
+        train=norm.transform(train_arr).astype(np.float32, copy=False),
+        val=norm.transform(val_arr).astype(np.float32, copy=False),
         info=info,
         normalizer=norm,
         split=split,
@@ -164,4 +186,4 @@ def prepare_data(
     )
 
 
-__all__ = ["VAL_FRACTION", "PreparedData", "align_mask", "fit_normalizer", "hold_out", "prepare_data"]
+__all__ = ["BLOCK_BYTES", "VAL_FRACTION", "PreparedData", "align_mask", "fit_normalizer", "hold_out", "prepare_data"]
