@@ -171,6 +171,8 @@ def markdown(res: dict[str, Any]) -> str:
         lines.append(f"| {r['mode']} | {r['inits']} {_cells(prev.get((r['mode'], r['inits'])))}"
                      f"{_cells(r)}| {r['warmup_s']} | {r['output_mb']} |")
     for mode, s in res["spreads"].items():
+        if s["peak_rss"] is None and s["tiles_per_s"] is None:  # a mode that did not run
+            continue
         lines.append(f"\n{mode} (now): peak RSS max/min - 1 = {s['peak_rss']} (target <= 0.2); "
                      f"tiles/s max/min - 1 from 10 inits = {s['tiles_per_s']} (target <= 0.2)")
     marginal = res.get("marginal_tiles_per_s", {})
