@@ -83,6 +83,23 @@ smaller array is reduced in one call, as always; a larger one (e.g. decades of S
 block of time steps at a time, so its float64 temporaries stay about this size."""
 
 
+def _time_step(arr: np.ndarray) -> int:
+    """Time steps per block: all of them when ``arr`` as float64 fits in :data:`BLOCK_BYTES`."""
+    if arr.size * 8 <= BLOCK_BYTES:
+        return max(1, arr.shape[1])
+    return max(1, BLOCK_BYTES // (8 * max(1, arr.size // max(1, arr.shape[1]))))
+
+
+def standardised(norm: Normalizer, arr: np.ndarray) -> np.ndarray:
+    """``norm.transform(arr)`` as float32, computed a block of time steps at a time into one
+    array (the same values: the transform is elementwise), without a full-size temporary."""
+    out = np.empty(arr.shape, dtype=np.float32)
+    step = _time_step(arr)
+    for i in range(0, arr.shape[1], step):
+        out[:, i : i + step] = norm.transform(arr[:, i : i + step])
+    return out
+
+
 def _masked_sums(train: np.ndarray, w: np.ndarray, axes: tuple[int, ...],
                  mean: np.ndarray | None) -> np.ndarray:
     """Σ w·x (``mean`` None) or Σ w·(x − mean)² over ``axes``, in float64."""
@@ -101,9 +118,7 @@ def fit_normalizer(train: np.ndarray, mask: np.ndarray | None) -> Normalizer:
         return Normalizer.fit(train)
     w_state = np.broadcast_to(np.asarray(mask, dtype=np.float64), train.shape[2:])
     axes = tuple(a for a in range(train.ndim) if a != 2)
-    step = train.shape[1]
-    if train.size * 8 > BLOCK_BYTES:
-        step = max(1, BLOCK_BYTES // (8 * max(1, train.size // max(1, train.shape[1]))))
+    step = _time_step(train)
     blocks = [train[:, i : i + step] for i in range(0, train.shape[1], step)]
     weights = [np.broadcast_to(w_state, b.shape) for b in blocks]
     n = np.maximum(sum(w.sum(axis=axes, keepdims=True) for w in weights), 1.0)
@@ -159,6 +174,7 @@ def prepare_data(
     train_da = _apply_mask_fill(_to_dataarray(train_da, "data"), mask)
     train_arr, info = as_series_array(train_da, time_dim, series_dim, min_length=min_length)
     check_regular_time(train_da, time_dim)
+    del train_da  # the mask-filled copy, when train_arr is another one
     if val_da is None:
         train_arr, val_arr, split = hold_out(train_arr, info, min_length)
     else:
@@ -177,8 +193,8 @@ def prepare_data(
     mask_arr = None if mask is None else align_mask(mask, info)
     norm = fit_normalizer(train_arr, mask_arr)
     return PreparedData(
-        train=norm.transform(train_arr).astype(np.float32, copy=False),
-        val=norm.transform(val_arr).astype(np.float32, copy=False),
+        train=standardised(norm, train_arr),
+        val=standardised(norm, val_arr),
         info=info,
         normalizer=norm,
         split=split,
@@ -186,4 +202,4 @@ def prepare_data(
     )
 
 
-__all__ = ["BLOCK_BYTES", "VAL_FRACTION", "PreparedData", "align_mask", "fit_normalizer", "hold_out", "prepare_data"]
+__all__ = ["BLOCK_BYTES", "VAL_FRACTION", "PreparedData", "standardised", "align_mask", "fit_normalizer", "hold_out", "prepare_data"]

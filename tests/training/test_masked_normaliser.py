@@ -1,5 +1,6 @@
 """The masked normaliser of ``prepare_data``: the two-pass formula, in one call for small
-arrays (bit for bit) and block by block for large ones (equal up to float64 rounding)."""
+arrays (bit for bit) and block by block for large ones (equal up to float64 rounding); the
+standardised splits, the same values in any blocks."""
 
 from __future__ import annotations
 
@@ -46,3 +47,16 @@ def test_large_arrays_are_reduced_by_blocks_of_time(monkeypatch):
     mean, std = _one_call(train, mask)
     np.testing.assert_allclose(norm.mean, mean, rtol=1e-13)
     np.testing.assert_allclose(norm.std, std, rtol=1e-12)
+
+
+def test_standardised_is_the_transform_bit_for_bit_in_any_blocks(monkeypatch):
+    train, mask = _data()
+    norm = splits.fit_normalizer(train, mask)
+    for arr in (train, train.astype(np.float64)):
+        want = norm.transform(arr).astype(np.float32)
+        got = splits.standardised(norm, arr)
+        assert got.dtype == np.float32 and np.array_equal(got, want)
+        monkeypatch.setattr(splits, "BLOCK_BYTES", 8 * arr.size // arr.shape[1] * 3)  # 3 steps
+        assert splits._time_step(arr) == 3
+        assert np.array_equal(splits.standardised(norm, arr), want)
+        monkeypatch.undo()
