@@ -129,8 +129,20 @@ def fit(
     trainer_kw = {"accelerator": accelerator, "devices": devices, "strategy": strategy,
                   "num_nodes": num_nodes, "progress": progress, "callbacks": callbacks}
     quiet = not (progress and sys.stderr.isatty())
+    started_here = not _distributed_initialised()
     with quiet_lightning(quiet), contextlib.ExitStack() as stack:
-        return _train(run, out_dir, resume_from, trainer_kw, stack)
+        try:
+            return _train(run, out_dir, resume_from, trainer_kw, stack)
+        finally:
+            if started_here and _distributed_initialised():
+                # the process group Lightning started for DDP ends with the run: left to the
+                # interpreter's exit, gloo's threads could abort the process ("terminate called
+                # without an active exception") after the model was written
+                torch.distributed.destroy_process_group()
+
+
+def _distributed_initialised() -> bool:
+    return bool(torch.distributed.is_available() and torch.distributed.is_initialized())
 
 
 class _Run:

@@ -53,6 +53,7 @@ SCRIPT = textwrap.dedent(
     weights = b"".join(v.numpy().tobytes() for v in fc.method.state_dict().values())
     seen["weights"] = hashlib.sha256(weights).hexdigest()
     seen["sha256"] = fc.sha256
+    seen["group_left_open"] = torch.distributed.is_initialized()
     (out / f"rank{seen['rank']}.json").write_text(json.dumps(seen))
     """
 )
@@ -78,6 +79,8 @@ def test_ddp_two_cpu_processes(tmp_path: Path) -> None:
     assert all(r["world_size"] == 2 and r["backend"] == "gloo" for r in ranks)
     assert all(r["sampler"] == "DistributedSampler" for r in ranks)
     assert ranks[0]["weights"] == ranks[1]["weights"]  # the same best EMA weights on both
+    # fit ends the process group it started (left open, gloo could abort the exit)
+    assert not any(r["group_left_open"] for r in ranks)
     run = tmp_path / "run"
     assert (
         ranks[0]["sha256"] == ranks[1]["sha256"] == (run / "model.pt.sha256").read_text().split()[0]
