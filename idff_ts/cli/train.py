@@ -98,7 +98,11 @@ def is_global_zero() -> bool:
 
         if dist.is_available() and dist.is_initialized():
             return dist.get_rank() == 0
-    return int(os.environ.get("RANK", os.environ.get("SLURM_PROCID", "0")) or 0) == 0
+    for name in ("RANK", "SLURM_PROCID"):  # torchrun, srun
+        if os.environ.get(name):
+            return int(os.environ[name]) == 0
+    # Lightning's own launcher (fit has ended its process group by now): node and local rank
+    return all(int(os.environ.get(n) or 0) == 0 for n in ("NODE_RANK", "LOCAL_RANK"))
 
 
 def _finish(outcome: TrainOutcome, wall: float, quiet: bool) -> None:

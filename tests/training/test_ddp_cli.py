@@ -49,3 +49,21 @@ def test_cli_trains_with_two_ddp_processes(tmp_path):
     batches = math.ceil(math.ceil(n_windows / WORLD) / BATCH)
     assert extra["global_step"] == math.ceil(batches / ACCUMULATE)
     assert load_checkpoint(tmp_path / "run" / "model.pt").cfg.horizon == HORIZON
+
+
+def test_rank_zero_from_the_launchers_environment(monkeypatch):
+    from idff_ts.cli.train import is_global_zero
+
+    for name in ("RANK", "SLURM_PROCID", "NODE_RANK", "LOCAL_RANK"):
+        monkeypatch.delenv(name, raising=False)
+    assert is_global_zero()  # not distributed
+    monkeypatch.setenv("LOCAL_RANK", "1")  # Lightning's second process on a node
+    assert not is_global_zero()
+    monkeypatch.setenv("LOCAL_RANK", "0")
+    monkeypatch.setenv("NODE_RANK", "1")  # first process of the second node
+    assert not is_global_zero()
+    monkeypatch.setenv("RANK", "0")  # torchrun's global rank wins
+    assert is_global_zero()
+    monkeypatch.delenv("RANK")
+    monkeypatch.setenv("SLURM_PROCID", "3")
+    assert not is_global_zero()
