@@ -94,7 +94,9 @@ def fit(
         sampler: sampler defaults stored with the model (validation uses ``train.val_nfe``).
         time_dim, series_dim: see :func:`idff_ts.data.series.as_series_array`.
         mask: static mask (1 = valid) broadcastable to the state; masked points never count.
-        accelerator, devices, strategy, num_nodes: passed to ``lightning.Trainer``.
+        accelerator, devices, strategy, num_nodes: passed to ``lightning.Trainer``. A
+            ``torch.distributed`` process group that training started (DDP) is ended before
+            ``fit`` returns; one that existed before is left alone.
         out_dir: where ``model.pt`` (+ ``.sha256``), ``last.ckpt``, the best Lightning
             checkpoint and CSV logs (``logs/``) go. ``None``: nothing is kept.
         resume_from: a Lightning checkpoint (``out_dir/last.ckpt``) to continue from; epochs,
