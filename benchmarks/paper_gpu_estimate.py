@@ -32,8 +32,8 @@ def paper_backbone() -> Any:
     from idff_ts.domains.sst.tasks import ETP_MODEL
     from idff_ts.nets import build_backbone
 
-    cfg = {k: v for k, v in ETP_MODEL.items()}
-    return build_backbone(ModelConfig(state_shape=(1, 60, 60), context=1, horizon=LEADS, **cfg))
+    return build_backbone(ModelConfig(state_shape=(1, 60, 60), context=1, horizon=LEADS,
+                                      **ETP_MODEL))
 
 
 def _inputs(n: int) -> tuple[Any, ...]:
