@@ -4,7 +4,7 @@ No GPU was lent to these sessions, so this is an estimate, not a measurement. Wh
 or measured here: the parameters of the ``sst-etp`` UNet (``ETP_MODEL``), the floating-point
 operations of one forward pass on one 60 × 60 tile (:class:`torch.utils.flop_counter.FlopCounterMode`,
 which counts convolutions, matrix products and attention; norms and activations are not
-counted), and, as a check of the count, this CPU's wall time per tile-forward and the FLOP/s
+counted; on whole row blocks, so no padding is counted), and, as a check of the count, this CPU's wall time per tile-forward and the FLOP/s
 that implies. What is assumed: the GPU's peak (an H100's dense BF16 tensor rate, 989 TFLOP/s,
 the runbook's ``--precision bf16-mixed``) and the fraction of it a UNet of this size reaches
 (``--utilisation``, default 10 % and 40 %); a training step costs 3 forward passes (forward and
@@ -43,17 +43,20 @@ def _inputs(n: int) -> tuple[Any, ...]:
             torch.randn(n, 1, 1, 60, 60))
 
 
-def forward_flops(net: Any, batch: int = 4) -> float:
-    """FLOPs of one forward pass per tile, counted by torch."""
+def forward_flops(net: Any, batch: int | None = None) -> float:
+    """FLOPs of one forward pass per tile, counted by torch, on a batch of whole row blocks
+    (outside training the backbone pads a batch to a multiple of ``row_block`` rows, so a
+    smaller batch would count the padding too)."""
     import torch
     from torch.utils.flop_counter import FlopCounterMode
 
+    batch = batch or max(1, int(getattr(net, "row_block", 0) or 0)) * 2
     with torch.no_grad(), FlopCounterMode(display=False) as counter:
         net(*_inputs(batch))
     return counter.get_total_flops() / batch
 
 
-def cpu_seconds_per_tile(net: Any, batch: int = 8, repeats: int = 3) -> float:
+def cpu_seconds_per_tile(net: Any, batch: int = 16, repeats: int = 3) -> float:
     """Median wall seconds per tile-forward here (batch of ``batch``, after one warm-up)."""
     import torch
 
