@@ -41,7 +41,7 @@ ROW_SCRIPT = Path(__file__).resolve().parent / "paper_protocol_row.py"
 LEADERBOARD_NOTE = (
     "<!-- written by benchmarks/paper_protocol_full.py -->\n"
     "> **The paper protocol's dry run, not a result.** SYNTHETIC SST, a small UNet trained for a "
-    "few batches (`paper_protocol_full.json` has the settings): this page shows that the full-size "
+    "few batches (`paper_protocol_full.json` has the settings): this page shows that the "
     "hindcast's scores go through the leaderboard's code (`idff_ts.leaderboard.render`), from "
     "the work folder's `runs/`, not from `benchmarks/results/runs/`.\n\n")
 

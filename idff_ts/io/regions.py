@@ -125,8 +125,9 @@ class RegionWriter:
                                  if k in ds[n].encoding} for n in names}
         self.arrays = {n: group[n] for n in names}
         # whole-init chunks whose first dim is init are written in this thread (zarr_chunks)
-        self.chunk_writers = {n: ChunkWriter(Path(store) / n) for n in names
-                              if self.dims[n][:1] == (INIT,) and ChunkWriter.accepts(Path(store) / n)}
+        whole_inits = [n for n in names if self.dims[n][:1] == (INIT,)
+                       and ChunkWriter.accepts(Path(store) / n)]
+        self.chunk_writers = {n: ChunkWriter(Path(store) / n) for n in whole_inits}
 
     def write(self, block: xr.Dataset, start: int) -> None:
         """Write ``block``'s init variables at inits ``start .. start + block.sizes["init"]``."""

@@ -38,7 +38,6 @@ class ChunkWriter:
         self.filters = [get_codec(dict(f)) for f in meta.get("filters") or ()]
         self.compressor = get_codec(dict(meta["compressor"])) if meta.get("compressor") else None
         self.separator = meta.get("dimension_separator") or "."
-        self.order = meta.get("order", "C")
 
     @staticmethod
     def accepts(array_dir: Path) -> bool:

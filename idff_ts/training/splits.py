@@ -202,4 +202,5 @@ def prepare_data(
     )
 
 
-__all__ = ["BLOCK_BYTES", "VAL_FRACTION", "PreparedData", "standardised", "align_mask", "fit_normalizer", "hold_out", "prepare_data"]
+__all__ = ["BLOCK_BYTES", "VAL_FRACTION", "PreparedData", "align_mask", "fit_normalizer",
+           "hold_out", "prepare_data", "standardised"]
